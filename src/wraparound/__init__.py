@@ -1,0 +1,1 @@
+"""Wraparound: integrated social service delivery."""

@@ -1,0 +1,60 @@
+"""Reads of cases, through the access policy."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from wraparound.accounts.actor import Actor
+from wraparound.accounts.models import Membership, Role
+from wraparound.cases.models import Case, CaseStatus
+from wraparound.consent.policy import Action, visible_people
+from wraparound.people.models import Person
+from wraparound.people.selectors import PersonNotFound, decide_or_404
+
+
+def caseload(*, actor: Actor) -> QuerySet[Case]:
+    """The actor's own active cases, newest activity first."""
+    if actor.user is None:
+        return Case.objects.none()
+    return (
+        Case.objects.filter(key_worker=actor.user)
+        .exclude(status=CaseStatus.CLOSED)
+        .filter(person__in=visible_people(actor))
+        .select_related("person", "lead_organisation", "household")
+        .order_by("-last_activity_at", "-id")
+    )
+
+
+def cases_for_person(*, actor: Actor, person: Person) -> list[Case]:
+    decide_or_404(actor=actor, person=person)
+    return list(
+        Case.objects.filter(person=person)
+        .select_related("lead_organisation", "key_worker", "household")
+        .order_by("-opened_on", "-id")
+    )
+
+
+def case_get(*, actor: Actor, case_id: int, action: Action = Action.VIEW) -> Case:
+    case = (
+        Case.objects.select_related("person", "lead_organisation", "key_worker", "household")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise PersonNotFound("No case with that id")
+    decide_or_404(actor=actor, person=case.person, action=action)
+    return case
+
+
+def assignable_key_workers(*, case: Case) -> QuerySet[Membership]:
+    """Active key workers (and managers) of the case's lead organisation."""
+    return (
+        Membership.objects.filter(
+            organisation=case.lead_organisation,
+            is_active=True,
+            user__is_active=True,
+            role__in=[Role.KEY_WORKER, Role.MANAGER],
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )

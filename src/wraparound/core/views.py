@@ -1,0 +1,31 @@
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from wraparound.accounts.actor import actor_from_request
+from wraparound.cases.selectors import caseload
+from wraparound.core.pagination import paginate
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers; 503 with the reason when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in worker's caseload: open cases, newest activity first."""
+    actor = actor_from_request(request)
+    page = paginate(request, caseload(actor=actor))
+    return render(request, "core/home.html", {"page": page, "actor": actor})

@@ -1,0 +1,196 @@
+"""Wraparound settings: 12-factor, read from the environment (see docs/operations.md).
+
+WRAPAROUND_MODE is ``production`` (the default: every secret must be given), ``demo``
+(``make demo``: a generated SECRET_KEY kept under var/, DEBUG allowed) or ``test``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from wraparound.config import env_bool, env_int, env_list, env_str, secret_key
+
+SRC_DIR = Path(__file__).resolve().parent
+BASE_DIR = SRC_DIR.parent.parent
+VAR_DIR = Path(env_str("WRAPAROUND_VAR_DIR") or BASE_DIR / "var")
+
+MODE = (env_str("WRAPAROUND_MODE") or "production").strip().lower()
+if MODE not in {"production", "demo", "test"}:
+    raise ImproperlyConfigured(f"WRAPAROUND_MODE must be production, demo or test, not {MODE!r}")
+IS_PRODUCTION = MODE == "production"
+
+SECRET_KEY = secret_key(var_dir=VAR_DIR, allow_generated=not IS_PRODUCTION)
+DEBUG = env_bool("DEBUG", default=False)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site is served on")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "wraparound.core",
+    "wraparound.accounts",
+    "wraparound.audit",
+    "wraparound.consent",
+    "wraparound.directory",
+    "wraparound.people",
+    "wraparound.cases",
+    "wraparound.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "wraparound.core.middleware.RequestIdMiddleware",
+]
+
+ROOT_URLCONF = "wraparound.urls"
+WSGI_APPLICATION = "wraparound.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wraparound.core.context_processors.wraparound",
+            ],
+            "builtins": ["wraparound.core.templatetags.govuk"],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------
+_default_sqlite = f"sqlite:///{VAR_DIR / 'wraparound.sqlite3'}"
+try:
+    _db = dj_database_url.parse(env_str("DATABASE_URL") or _default_sqlite, conn_max_age=60)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from exc
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _db["CONN_MAX_AGE"] = 0
+    # WAL lets the worker and the web server share the file; IMMEDIATE avoids
+    # "database is locked" upgrades inside write transactions.
+    _db["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+elif _db["ENGINE"] not in {"django.db.backends.postgresql"}:
+    raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -----------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=30, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout
+SESSION_COOKIE_HTTPONLY = True
+
+# --- Security headers -------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=IS_PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000 if IS_PRODUCTION else 0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Internationalisation ---------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en", "English"), ("cy", "Cymraeg"), ("fr", "Français")]
+TIME_ZONE = env_str("TIME_ZONE") or "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Hashed, compressed files in production (after collectstatic); as-is for demo/test.
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = MODE != "production"
+# Outside production the finders serve static files; var/static only exists after collectstatic.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+# --- Background tasks -------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if MODE == "test"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+
+# --- E-mail -----------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.locmem.EmailBackend"
+    if MODE == "test"
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Wraparound <no-reply@wraparound.invalid>"
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+# --- Wraparound -------------------------------------------------------------------------
+WRAPAROUND_PAGE_SIZE = env_int("WRAPAROUND_PAGE_SIZE", default=25, minimum=1)
+WRAPAROUND_DEFAULT_PHONE_REGION = env_str("WRAPAROUND_DEFAULT_PHONE_REGION") or "GB"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,9 @@
+"""Settings for the test suite: the normal settings in test mode, with fast hashing."""
+
+import os
+
+os.environ["WRAPAROUND_MODE"] = "test"
+
+from wraparound.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

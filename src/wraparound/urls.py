@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from wraparound.api.api import api
+from wraparound.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("wraparound.core.urls")),
+    path("accounts/", include("wraparound.accounts.urls")),
+    path("people/", include("wraparound.people.urls")),
+    path("cases/", include("wraparound.cases.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
