@@ -81,7 +81,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wraparound.core.context_processors.wraparound",
             ],
-            "builtins": ["wraparound.core.templatetags.govuk"],
+            "builtins": [
+                "wraparound.core.templatetags.govuk",
+                "wraparound.people.templatetags.people",
+            ],
         },
     }
 ]

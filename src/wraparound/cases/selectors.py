@@ -8,6 +8,7 @@ from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import Membership, Role
 from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.policy import Action, visible_people
+from wraparound.directory.models import Organisation
 from wraparound.people.models import Person
 from wraparound.people.selectors import PersonNotFound, decide_or_404
 
@@ -48,9 +49,14 @@ def case_get(*, actor: Actor, case_id: int, action: Action = Action.VIEW) -> Cas
 
 def assignable_key_workers(*, case: Case) -> QuerySet[Membership]:
     """Active key workers (and managers) of the case's lead organisation."""
+    return key_workers_of(organisation=case.lead_organisation)
+
+
+def key_workers_of(*, organisation: Organisation) -> QuerySet[Membership]:
+    """Active key workers (and managers) of an organisation, by name."""
     return (
         Membership.objects.filter(
-            organisation=case.lead_organisation,
+            organisation=organisation,
             is_active=True,
             user__is_active=True,
             role__in=[Role.KEY_WORKER, Role.MANAGER],

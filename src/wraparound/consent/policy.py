@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from wraparound.accounts.actor import Actor
@@ -85,6 +86,12 @@ def decide(*, actor: Actor, person: Person, action: Action = Action.VIEW) -> Acc
     if case_relationship[1] == membership.user_id:
         return AccessDecision(True, "you are this person's key worker")
     return AccessDecision(True, "your organisation leads a case for this person")
+
+
+def require(decision: AccessDecision) -> None:
+    """Raise PermissionDenied with the policy's reason unless the decision allows."""
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
 
 
 def may_register_people(actor: Actor) -> AccessDecision:

@@ -58,6 +58,11 @@ class Person(TimeStampedModel):
         return self.full_name
 
     @property
+    def reference(self) -> str:
+        """The record number workers quote: P-000123."""
+        return f"P-{self.pk:06d}" if self.pk else "P-new"
+
+    @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
 

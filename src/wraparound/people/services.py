@@ -16,7 +16,7 @@ from django.utils import timezone
 from wraparound.accounts.actor import Actor
 from wraparound.audit.services import audit_record, diff_fields
 from wraparound.cases.models import Case, CaseStatus
-from wraparound.consent.policy import Action, decide, may_register_people
+from wraparound.consent.policy import Action, decide, may_register_people, require
 from wraparound.core.models import Area
 from wraparound.people.choices import (
     LANGUAGE_NAMES,
@@ -155,11 +155,6 @@ def touch_cases(person: Person) -> None:
     )
 
 
-def _require(decision: Any) -> None:
-    if not decision:
-        raise PermissionDenied(decision.reason)
-
-
 def person_create(
     *,
     actor: Actor,
@@ -167,7 +162,7 @@ def person_create(
     identifiers: Sequence[tuple[str, str, str]] = (),
 ) -> Person:
     """Register a person (with optional identifiers as (type, value, issuer))."""
-    _require(may_register_people(actor))
+    require(may_register_people(actor))
     membership = actor.require_membership()
     network_id = membership.organisation.network_id
     cleaned = _clean_details(details, network_id=network_id)
@@ -194,7 +189,7 @@ def person_create(
 
 
 def person_update(*, actor: Actor, person: Person, details: PersonDetails) -> Person:
-    _require(decide(actor=actor, person=person, action=Action.EDIT))
+    require(decide(actor=actor, person=person, action=Action.EDIT))
     cleaned = _clean_details(details, network_id=person.network_id)
     before = dataclasses.asdict(PersonDetails.from_person(person))
     after = dataclasses.asdict(cleaned)
@@ -256,7 +251,7 @@ def _clean_identifiers(
 def identifier_add(
     *, actor: Actor, person: Person, identifier_type: str, value: str, issuer: str = ""
 ) -> Identifier:
-    _require(decide(actor=actor, person=person, action=Action.EDIT))
+    require(decide(actor=actor, person=person, action=Action.EDIT))
     [(id_type, normalised, issuer)] = _clean_identifiers(
         [(identifier_type, value, issuer)], network_id=person.network_id
     )
@@ -280,7 +275,7 @@ def identifier_add(
 
 def identifier_remove(*, actor: Actor, identifier: Identifier) -> None:
     person = identifier.person
-    _require(decide(actor=actor, person=person, action=Action.EDIT))
+    require(decide(actor=actor, person=person, action=Action.EDIT))
     with transaction.atomic():
         label = str(identifier)
         identifier.delete()
@@ -312,14 +307,30 @@ def household_save(
     if not name:
         errors["name"] = ["Enter a name for the household, such as the family name"]
     member_errors: list[str] = []
-    if not members:
+    given_ids = {m.person.pk for m in members}
+    # Members the actor may not change (or see) stay exactly as they are.
+    kept = []
+    if household is not None:
+        for existing in household.members.select_related("person"):
+            if existing.person_id not in given_ids and not decide(
+                actor=actor, person=existing.person, action=Action.EDIT
+            ):
+                kept.append(MemberInput(existing.person, existing.relationship))
+    if not members and not kept:
         member_errors.append("Add at least one member")
     heads = [m for m in members if m.relationship == Relationship.HEAD]
-    if members and len(heads) != 1:
+    kept_heads = [m for m in kept if m.relationship == Relationship.HEAD]
+    if len(heads) + len(kept_heads) == 0:
+        member_errors.append("Choose exactly one head of household")
+    elif len(heads) > 1:
         member_errors.append(
-            "Choose exactly one head of household"
-            if not heads else
-            f"A household has one head: {', '.join(m.person.full_name for m in heads)} are all marked as head"
+            "A household has one head: "
+            f"{', '.join(m.person.full_name for m in heads)} are all marked as head"
+        )
+    elif heads and kept_heads:
+        member_errors.append(
+            "The household already has a head whose record you cannot change; "
+            "ask their key worker to change it"
         )
     seen: set[int] = set()
     for member in members:
@@ -357,7 +368,7 @@ def household_save(
             before = dict(household.members.values_list("person_id", "relationship"))
             household.name = name
             household.save(update_fields=["name", "updated_at"])
-        after = {m.person.pk: m.relationship for m in members}
+        after = {m.person.pk: m.relationship for m in [*members, *kept]}
         household.members.exclude(person_id__in=after).delete()
         # Non-heads first, so a head handing over never leaves two heads at once.
         for member in sorted(members, key=lambda m: m.relationship == Relationship.HEAD):

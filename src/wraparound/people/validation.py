@@ -77,7 +77,7 @@ def normalise_phone(raw: str, *, region: str | None = None) -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(
-            "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192",
+            "Enter a phone number, like 029 2018 0123, 07400 123 456 or +44 808 157 0192",
             code="unparseable",
         ) from exc
     if not phonenumbers.is_valid_number(number):

@@ -1,0 +1,160 @@
+"""Staff pages for cases: open, see, assign a key worker, step down, close, reopen."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wraparound.accounts.actor import actor_from_request
+from wraparound.accounts.models import CASE_OPENING_ROLES, User
+from wraparound.cases import services
+from wraparound.cases.forms import CloseCaseForm, KeyWorkerForm, OpenCaseForm, StepDownForm
+from wraparound.cases.models import Case
+from wraparound.cases.selectors import assignable_key_workers, case_get, key_workers_of
+from wraparound.consent.policy import Action
+from wraparound.people.selectors import household_for_person, person_get
+
+
+def _chosen_worker(form_value: str, workers: list[int]) -> User | None:
+    if not form_value:
+        return None
+    user_id = int(form_value)
+    return User.objects.get(pk=user_id) if user_id in workers else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def open_case(request: HttpRequest, person_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    person = person_get(actor=actor, person_id=person_id, action=Action.EDIT)
+    membership = actor.require_membership()
+    if membership.role not in CASE_OPENING_ROLES:
+        raise PermissionDenied(f"The {membership.get_role_display()} role cannot open cases")
+    workers = key_workers_of(organisation=membership.organisation)
+    initial = {"key_worker": str(membership.user_id)} if workers.filter(
+        user_id=membership.user_id).exists() else {}
+    form = OpenCaseForm(request.POST or None, workers=workers, initial=initial)
+    household = household_for_person(actor=actor, person=person)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_open(
+                actor=actor,
+                person=person,
+                entry_route=data["entry_route"],
+                household=household.household if household and data["whole_household"] else None,
+                key_worker=_chosen_worker(data["key_worker"], [w.user_id for w in workers]),
+                opened_on=data["opened_on"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Case {case.reference} opened")
+            return redirect("people:record", person_id=person.pk)
+    return render(
+        request, "cases/open.html", {"form": form, "person": person, "household": household}
+    )
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = case_get(actor=actor, case_id=case_id)
+    can_change = (
+        actor.membership is not None
+        and actor.membership.organisation_id == case.lead_organisation_id
+        and actor.membership.role in CASE_OPENING_ROLES
+    )
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "can_change": can_change,
+            "key_worker_form": KeyWorkerForm(workers=assignable_key_workers(case=case)),
+            "close_form": CloseCaseForm(),
+            "step_down_form": StepDownForm(),
+        },
+    )
+
+
+def _case_action_page(request: HttpRequest, case: Case, form: object, template: str) -> HttpResponse:
+    return render(request, template, {"case": case, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign_key_worker(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = case_get(actor=actor, case_id=case_id, action=Action.EDIT)
+    workers = assignable_key_workers(case=case)
+    form = KeyWorkerForm(request.POST or None, workers=workers)
+    if request.method == "POST" and form.is_valid():
+        worker = _chosen_worker(form.cleaned_data["key_worker"], [w.user_id for w in workers])
+        try:
+            if worker is None:
+                raise ValidationError({"key_worker": ["Choose a key worker from the list"]})
+            services.case_assign_key_worker(actor=actor, case=case, key_worker=worker)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{worker.name} is now the key worker")
+            return redirect("cases:detail", case_id=case.pk)
+    return _case_action_page(request, case, form, "cases/key_worker.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_down(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = case_get(actor=actor, case_id=case_id, action=Action.EDIT)
+    form = StepDownForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_step_down(actor=actor, case=case, on=form.cleaned_data["on"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Case {case.reference} stepped down")
+            return redirect("cases:detail", case_id=case.pk)
+    return _case_action_page(request, case, form, "cases/step_down.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def close(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = case_get(actor=actor, case_id=case_id, action=Action.EDIT)
+    form = CloseCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_close(
+                actor=actor, case=case, reason=data["closure_reason"],
+                note=data["closure_note"], on=data["on"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Case {case.reference} closed")
+            return redirect("cases:detail", case_id=case.pk)
+    return _case_action_page(request, case, form, "cases/close.html")
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = case_get(actor=actor, case_id=case_id, action=Action.EDIT)
+    try:
+        services.case_reopen(actor=actor, case=case)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Case {case.reference} reopened")
+    return redirect("cases:detail", case_id=case.pk)
