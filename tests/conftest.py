@@ -42,15 +42,24 @@ class Personas:
 def personas(db: None) -> Personas:
     network = f.NetworkFactory(slug="valleys", name="Valleys Wraparound Network")
     one_stop = f.OrganisationFactory(
-        network=network, slug="one-stop", name="Cwm Taf One-Stop Centre", is_lead=True,
+        network=network,
+        slug="one-stop",
+        name="Cwm Taf One-Stop Centre",
+        is_lead=True,
         sector=Sector.SOCIAL_SERVICES,
     )
     partner_org = f.OrganisationFactory(
-        network=network, slug="housing-assoc", name="Taff Housing Association",
-        sector=Sector.HOUSING, kind="non_profit",
+        network=network,
+        slug="housing-assoc",
+        name="Taff Housing Association",
+        sector=Sector.HOUSING,
+        kind="non_profit",
     )
     outsider_org = f.OrganisationFactory(
-        network=network, slug="legal-clinic", name="Valleys Law Clinic", sector=Sector.LEGAL,
+        network=network,
+        slug="legal-clinic",
+        name="Valleys Law Clinic",
+        sector=Sector.LEGAL,
         kind="non_profit",
     )
 

@@ -94,7 +94,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     sort_name = factory.LazyAttribute(lambda p: sort_name(p.given_name, p.family_name))
 
     @factory.post_generation
-    def index(obj: Person, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def index(obj: Person, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             refresh_search_index(obj)
 

@@ -19,8 +19,12 @@ def people(personas):
         "sian": person("Siân", "Évans-Hughes", date_of_birth=dt.date(1980, 5, 1)),
         "sean": person("Sean", "O'Brien", date_of_birth=dt.date(1975, 1, 2)),
         "dafydd": person("Dafydd", "Evans", previous_names=["Dafydd Rees"]),
-        "hidden": f.PersonFactory(network=personas.network, given_name="Siân", family_name="Evans",
-                                  registered_by=personas.partner_org),
+        "hidden": f.PersonFactory(
+            network=personas.network,
+            given_name="Siân",
+            family_name="Evans",
+            registered_by=personas.partner_org,
+        ),
     }
 
 

@@ -29,8 +29,13 @@ def details(**overrides):
 def test_create_normalises_and_audits(personas, keyworker_actor):
     person = person_create(
         actor=keyworker_actor,
-        details=details(phone="07400 123 456", email=" Sian@Example.ORG ", postcode="cf37 1aa",
-                        population_groups=["homeless"], preferred_languages=["cy", "en"]),
+        details=details(
+            phone="07400 123 456",
+            email=" Sian@Example.ORG ",
+            postcode="cf37 1aa",
+            population_groups=["homeless"],
+            preferred_languages=["cy", "en"],
+        ),
         identifiers=[("nhs_number", "943 476 5919", "")],
     )
     assert person.phone == "+447400123456"
@@ -48,8 +53,11 @@ def test_create_normalises_and_audits(personas, keyworker_actor):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"date_of_birth": timezone.localdate() + dt.timedelta(days=1)}, "date_of_birth",
-         "today or in the past"),
+        (
+            {"date_of_birth": timezone.localdate() + dt.timedelta(days=1)},
+            "date_of_birth",
+            "today or in the past",
+        ),
         ({"date_of_birth": dt.date(1890, 1, 1)}, "date_of_birth", "less than 120 years ago"),
         ({"phone": "not a phone"}, "phone", "Enter a phone number"),
         ({"phone": "0770090"}, "phone", "real phone number"),
@@ -58,8 +66,11 @@ def test_create_normalises_and_audits(personas, keyworker_actor):
         ({"sex": "robot"}, "sex", "Choose one of"),
         ({"preferred_languages": ["xx"]}, "preferred_languages", "Unknown language"),
         ({"population_groups": ["aliens"]}, "population_groups", "Unknown population group"),
-        ({"date_of_birth": None, "date_of_birth_is_approximate": True}, "date_of_birth",
-         "approximate"),
+        (
+            {"date_of_birth": None, "date_of_birth_is_approximate": True},
+            "date_of_birth",
+            "approximate",
+        ),
     ],
 )
 def test_create_refuses_bad_input_and_writes_nothing(keyworker_actor, overrides, field, message):
@@ -93,28 +104,41 @@ def test_identifiers_are_checked_for_their_type(keyworker_actor, identifier, mes
 
 
 def test_duplicate_identifier_refused_with_no_partial_record(keyworker_actor):
-    person_create(actor=keyworker_actor, details=details(),
-                  identifiers=[("nhs_number", VALID_NHS, "")])
+    person_create(
+        actor=keyworker_actor, details=details(), identifiers=[("nhs_number", VALID_NHS, "")]
+    )
     with pytest.raises(ValidationError) as error:
-        person_create(actor=keyworker_actor, details=details(given_name="Other"),
-                      identifiers=[("nhs_number", "943-476-5919", "")])
+        person_create(
+            actor=keyworker_actor,
+            details=details(given_name="Other"),
+            identifiers=[("nhs_number", "943-476-5919", "")],
+        )
     assert "already belongs to another person" in error.value.message_dict["identifiers"][0]
     assert Person.objects.count() == 1
     assert Identifier.objects.count() == 1
 
 
 def test_same_value_from_different_issuers_is_allowed(keyworker_actor):
-    a = person_create(actor=keyworker_actor, details=details(),
-                      identifiers=[("agency_record", "A100", "Taff Housing")])
-    identifier_add(actor=keyworker_actor, person=a, identifier_type="agency_record",
-                   value="A100", issuer="Rhondda Council")
+    a = person_create(
+        actor=keyworker_actor,
+        details=details(),
+        identifiers=[("agency_record", "A100", "Taff Housing")],
+    )
+    identifier_add(
+        actor=keyworker_actor,
+        person=a,
+        identifier_type="agency_record",
+        value="A100",
+        issuer="Rhondda Council",
+    )
     assert a.identifiers.count() == 2
 
 
 def test_update_records_only_changed_fields(personas, keyworker_actor):
     person = person_create(actor=keyworker_actor, details=details())
-    case = f.CaseFactory(person=person, lead_organisation=personas.one_stop,
-                         key_worker=personas.keyworker)
+    case = f.CaseFactory(
+        person=person, lead_organisation=personas.one_stop, key_worker=personas.keyworker
+    )
     before_activity = case.last_activity_at
     new = details(phone="029 2018 0123", previous_names=["Siân Jones"])
     person_update(actor=keyworker_actor, person=person, details=new)
@@ -147,7 +171,8 @@ class TestHousehold:
     def test_create_with_one_head(self, keyworker_actor):
         a, b, c = self.make(keyworker_actor, 3)
         household = household_save(
-            actor=keyworker_actor, name="Evans",
+            actor=keyworker_actor,
+            name="Evans",
             members=[MemberInput(a, "head"), MemberInput(b, "partner"), MemberInput(c, "child")],
         )
         assert household.members.count() == 3
@@ -156,8 +181,11 @@ class TestHousehold:
     def test_two_heads_refused(self, keyworker_actor):
         a, b = self.make(keyworker_actor, 2)
         with pytest.raises(ValidationError) as error:
-            household_save(actor=keyworker_actor, name="Evans",
-                           members=[MemberInput(a, "head"), MemberInput(b, "head")])
+            household_save(
+                actor=keyworker_actor,
+                name="Evans",
+                members=[MemberInput(a, "head"), MemberInput(b, "head")],
+            )
         assert "one head" in error.value.message_dict["members"][0]
         assert Household.objects.count() == 0
 
@@ -168,10 +196,17 @@ class TestHousehold:
 
     def test_head_can_be_handed_over(self, keyworker_actor):
         a, b = self.make(keyworker_actor, 2)
-        household = household_save(actor=keyworker_actor, name="Evans",
-                                   members=[MemberInput(a, "head"), MemberInput(b, "partner")])
-        household_save(actor=keyworker_actor, name="Evans", household=household,
-                       members=[MemberInput(a, "partner"), MemberInput(b, "head")])
+        household = household_save(
+            actor=keyworker_actor,
+            name="Evans",
+            members=[MemberInput(a, "head"), MemberInput(b, "partner")],
+        )
+        household_save(
+            actor=keyworker_actor,
+            name="Evans",
+            household=household,
+            members=[MemberInput(a, "partner"), MemberInput(b, "head")],
+        )
         heads = HouseholdMember.objects.filter(household=household, relationship="head")
         assert [m.person for m in heads] == [b]
 
@@ -179,8 +214,11 @@ class TestHousehold:
         a, b = self.make(keyworker_actor, 2)
         household_save(actor=keyworker_actor, name="One", members=[MemberInput(a, "head")])
         with pytest.raises(ValidationError, match="already lives in the One household"):
-            household_save(actor=keyworker_actor, name="Two",
-                           members=[MemberInput(b, "head"), MemberInput(a, "partner")])
+            household_save(
+                actor=keyworker_actor,
+                name="Two",
+                members=[MemberInput(b, "head"), MemberInput(a, "partner")],
+            )
         assert Household.objects.count() == 1
 
     def test_members_the_worker_cannot_see_are_kept(self, personas, keyworker_actor):
@@ -189,6 +227,10 @@ class TestHousehold:
         household = f.HouseholdFactory(network=personas.network, name="Evans")
         f.HouseholdMemberFactory(household=household, person=a, relationship="head")
         f.HouseholdMemberFactory(household=household, person=hidden, relationship="partner")
-        household_save(actor=keyworker_actor, name="Evans-Hughes", household=household,
-                       members=[MemberInput(a, "head")])
+        household_save(
+            actor=keyworker_actor,
+            name="Evans-Hughes",
+            household=household,
+            members=[MemberInput(a, "head")],
+        )
         assert set(household.members.values_list("person_id", flat=True)) == {a.pk, hidden.pk}

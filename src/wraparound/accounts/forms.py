@@ -8,7 +8,9 @@ class SignInForm(AuthenticationForm):
         "inactive": "This account is deactivated. Ask your manager to reactivate it.",
     }
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "spellcheck": "false"}
+        )
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})

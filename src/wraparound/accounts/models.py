@@ -23,9 +23,7 @@ class Role(models.TextChoices):
 
 
 # Roles that work with people's records day to day (as opposed to configuring or auditing).
-CASEWORK_ROLES = frozenset(
-    {Role.KEY_WORKER, Role.PRACTITIONER, Role.INTAKE_OFFICER, Role.MANAGER}
-)
+CASEWORK_ROLES = frozenset({Role.KEY_WORKER, Role.PRACTITIONER, Role.INTAKE_OFFICER, Role.MANAGER})
 # Roles that may open a case and register people.
 CASE_OPENING_ROLES = frozenset({Role.KEY_WORKER, Role.INTAKE_OFFICER, Role.MANAGER})
 

@@ -12,7 +12,7 @@ from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import ApiToken, User, hash_token
 from wraparound.audit.services import audit_record
 
-TOKEN_PREFIX = "wra_"
+TOKEN_PREFIX = "wra_"  # noqa: S105 (a public prefix, not a secret)
 
 
 def api_token_create(*, actor: Actor, user: User, name: str = "") -> tuple[ApiToken, str]:
@@ -25,7 +25,9 @@ def api_token_create(*, actor: Actor, user: User, name: str = "") -> tuple[ApiTo
             user=user, name=name[:100], prefix=raw[:12], token_hash=hash_token(raw)
         )
         audit_record(
-            actor=actor, action="api_token.create", target=token,
+            actor=actor,
+            action="api_token.create",
+            target=token,
             summary=f"API token {token.prefix}… created for {user.username}",
         )
     return token, raw
@@ -38,7 +40,9 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
         audit_record(
-            actor=actor, action="api_token.revoke", target=token,
+            actor=actor,
+            action="api_token.revoke",
+            target=token,
             summary=f"API token {token.prefix}… of {token.user.username} revoked",
         )
     return token

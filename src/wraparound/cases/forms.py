@@ -18,16 +18,20 @@ def _worker_choices(memberships: QuerySet[Membership], *, blank: str) -> list[tu
 
 class OpenCaseForm(ServiceForm):
     entry_route = forms.ChoiceField(
-        label="How did they come to us?", choices=EntryRoute.choices, widget=forms.RadioSelect,
+        label="How did they come to us?",
+        choices=EntryRoute.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": "Choose how the person came to us"},
     )
     whole_household = forms.BooleanField(
-        label="Support the whole household", required=False,
+        label="Support the whole household",
+        required=False,
         help_text="The case covers everyone in the person's household",
     )
     key_worker = forms.ChoiceField(label="Key worker", required=False, choices=[])
-    opened_on = GovukDateField(label="Date opened", required=False,
-                               help_text="Leave blank for today")
+    opened_on = GovukDateField(
+        label="Date opened", required=False, help_text="Leave blank for today"
+    )
 
     def __init__(self, *args: Any, workers: QuerySet[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -37,8 +41,9 @@ class OpenCaseForm(ServiceForm):
 
 
 class KeyWorkerForm(ServiceForm):
-    key_worker = forms.ChoiceField(label="New key worker", choices=[],
-                                   error_messages={"required": "Choose a key worker"})
+    key_worker = forms.ChoiceField(
+        label="New key worker", choices=[], error_messages={"required": "Choose a key worker"}
+    )
 
     def __init__(self, *args: Any, workers: QuerySet[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,18 +55,24 @@ class KeyWorkerForm(ServiceForm):
 class StepDownForm(ServiceForm):
     service_field_map = {"stepped_down_on": "on"}
 
-    on = GovukDateField(label="Date stepped down", required=False, help_text="Leave blank for today")
+    on = GovukDateField(
+        label="Date stepped down", required=False, help_text="Leave blank for today"
+    )
 
 
 class CloseCaseForm(ServiceForm):
     service_field_map = {"closed_on": "on"}
 
     closure_reason = forms.ChoiceField(
-        label="Why is the case closing?", choices=ClosureReason.choices, widget=forms.RadioSelect,
+        label="Why is the case closing?",
+        choices=ClosureReason.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": "Choose why the case is closing"},
     )
     closure_note = forms.CharField(
-        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when the reason is 'Other'",
     )
     on = GovukDateField(label="Date closed", required=False, help_text="Leave blank for today")

@@ -46,14 +46,21 @@ class Case(TimeStampedModel):
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="cases")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
         help_text="Set when the household as a whole is supported.",
     )
     lead_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="led_cases"
     )
     key_worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="key_worker_cases",
     )
     entry_route = models.CharField(max_length=20, choices=EntryRoute.choices)
@@ -80,7 +87,9 @@ class Case(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["key_worker", "status", "-last_activity_at"], name="case_caseload"),
+            models.Index(
+                fields=["key_worker", "status", "-last_activity_at"], name="case_caseload"
+            ),
             models.Index(fields=["person", "lead_organisation"], name="case_person_org"),
         ]
 

@@ -43,12 +43,19 @@ def _check_day(value: date, *, label: str, not_before: date | None = None) -> No
 
 def _check_key_worker(*, organisation_id: int, key_worker: User) -> None:
     is_member = Membership.objects.filter(
-        user=key_worker, organisation_id=organisation_id, is_active=True,
-        role__in=KEY_WORKER_ROLES, user__is_active=True,
+        user=key_worker,
+        organisation_id=organisation_id,
+        is_active=True,
+        role__in=KEY_WORKER_ROLES,
+        user__is_active=True,
     ).exists()
     if not is_member:
         raise ValidationError(
-            {"key_worker": [f"{key_worker.name} is not an active key worker of the lead organisation"]}
+            {
+                "key_worker": [
+                    f"{key_worker.name} is not an active key worker of the lead organisation"
+                ]
+            }
         )
 
 
@@ -56,7 +63,9 @@ def _enqueue_notification(case: Case) -> None:
     if case.key_worker_id is not None:
         transaction.on_commit(
             partial(
-                notify_key_worker_assigned.enqueue, case_id=case.pk, key_worker_id=case.key_worker_id
+                notify_key_worker_assigned.enqueue,
+                case_id=case.pk,
+                key_worker_id=case.key_worker_id,
             )
         )
 
@@ -80,9 +89,10 @@ def case_open(
         raise ValidationError({"entry_route": ["Choose how the person came to us"]})
     opened_on = opened_on or timezone.localdate()
     _check_day(opened_on, label="opened_on")
-    if household is not None and not HouseholdMember.objects.filter(
-        household=household, person=person
-    ).exists():
+    if (
+        household is not None
+        and not HouseholdMember.objects.filter(household=household, person=person).exists()
+    ):
         raise ValidationError({"household": ["The person is not a member of that household"]})
     if key_worker is not None:
         _check_key_worker(organisation_id=membership.organisation_id, key_worker=key_worker)
@@ -98,7 +108,10 @@ def case_open(
                 opened_on=opened_on,
             )
             audit_record(
-                actor=actor, action="case.open", person_id=person.pk, target=case,
+                actor=actor,
+                action="case.open",
+                person_id=person.pk,
+                target=case,
                 summary=f"Case {case.reference} opened by {membership.organisation.name}"
                 + (f" with {key_worker.name} as key worker" if key_worker else ""),
                 categories=["cases"],
@@ -106,8 +119,12 @@ def case_open(
             _enqueue_notification(case)
     except IntegrityError as exc:
         raise ValidationError(
-            {"person": [f"{person.full_name} already has an active case with "
-                        f"{membership.organisation.name}: open that one instead"]}
+            {
+                "person": [
+                    f"{person.full_name} already has an active case with "
+                    f"{membership.organisation.name}: open that one instead"
+                ]
+            }
         ) from exc
     return case
 
@@ -126,9 +143,13 @@ def case_assign_key_worker(*, actor: Actor, case: Case, key_worker: User) -> Cas
         case.last_activity_at = timezone.now()
         case.save(update_fields=["key_worker", "last_activity_at", "updated_at"])
         audit_record(
-            actor=actor, action="case.assign_key_worker", person_id=case.person_id, target=case,
+            actor=actor,
+            action="case.assign_key_worker",
+            person_id=case.person_id,
+            target=case,
             summary=f"Key worker for case {case.reference} changed"
-            + (f" from {before.name}" if before else "") + f" to {key_worker.name}",
+            + (f" from {before.name}" if before else "")
+            + f" to {key_worker.name}",
             categories=["cases"],
             changes={"key_worker": [before.name if before else None, key_worker.name]},
         )
@@ -139,8 +160,12 @@ def case_assign_key_worker(*, actor: Actor, case: Case, key_worker: User) -> Cas
 def _move(case: Case, to: str) -> None:
     if to not in CASE_TRANSITIONS[case.status]:
         raise ValidationError(
-            {"status": [f"A case that is {case.get_status_display().lower()} cannot be "
-                        f"{CaseStatus(to).label.lower()}"]}
+            {
+                "status": [
+                    f"A case that is {case.get_status_display().lower()} cannot be "
+                    f"{CaseStatus(to).label.lower()}"
+                ]
+            }
         )
 
 
@@ -161,8 +186,12 @@ def case_step_down(*, actor: Actor, case: Case, on: date | None = None) -> Case:
         case.last_activity_at = timezone.now()
         case.save()
         audit_record(
-            actor=actor, action="case.step_down", person_id=case.person_id, target=case,
-            summary=f"Case {case.reference} stepped down", categories=["cases"],
+            actor=actor,
+            action="case.step_down",
+            person_id=case.person_id,
+            target=case,
+            summary=f"Case {case.reference} stepped down",
+            categories=["cases"],
             changes={"status": [CaseStatus.OPEN, CaseStatus.STEPPED_DOWN]},
         )
     return case
@@ -190,9 +219,13 @@ def case_close(
         case.last_activity_at = timezone.now()
         case.save()
         audit_record(
-            actor=actor, action="case.close", person_id=case.person_id, target=case,
+            actor=actor,
+            action="case.close",
+            person_id=case.person_id,
+            target=case,
             summary=f"Case {case.reference} closed: {ClosureReason(reason).label.lower()}",
-            categories=["cases"], changes={"status": [before, CaseStatus.CLOSED]},
+            categories=["cases"],
+            changes={"status": [before, CaseStatus.CLOSED]},
         )
     return case
 
@@ -213,8 +246,12 @@ def case_reopen(*, actor: Actor, case: Case) -> Case:
             case.last_activity_at = timezone.now()
             case.save()
             audit_record(
-                actor=actor, action="case.reopen", person_id=case.person_id, target=case,
-                summary=f"Case {case.reference} reopened", categories=["cases"],
+                actor=actor,
+                action="case.reopen",
+                person_id=case.person_id,
+                target=case,
+                summary=f"Case {case.reference} reopened",
+                categories=["cases"],
                 changes={"status": [before, CaseStatus.OPEN]},
             )
     except IntegrityError as exc:

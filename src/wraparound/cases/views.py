@@ -16,6 +16,7 @@ from wraparound.cases.forms import CloseCaseForm, KeyWorkerForm, OpenCaseForm, S
 from wraparound.cases.models import Case
 from wraparound.cases.selectors import assignable_key_workers, case_get, key_workers_of
 from wraparound.consent.policy import Action
+from wraparound.core.forms import posted
 from wraparound.people.selectors import household_for_person, person_get
 
 
@@ -35,9 +36,12 @@ def open_case(request: HttpRequest, person_id: int) -> HttpResponse:
     if membership.role not in CASE_OPENING_ROLES:
         raise PermissionDenied(f"The {membership.get_role_display()} role cannot open cases")
     workers = key_workers_of(organisation=membership.organisation)
-    initial = {"key_worker": str(membership.user_id)} if workers.filter(
-        user_id=membership.user_id).exists() else {}
-    form = OpenCaseForm(request.POST or None, workers=workers, initial=initial)
+    initial = (
+        {"key_worker": str(membership.user_id)}
+        if workers.filter(user_id=membership.user_id).exists()
+        else {}
+    )
+    form = OpenCaseForm(posted(request), workers=workers, initial=initial)
     household = household_for_person(actor=actor, person=person)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -82,7 +86,9 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-def _case_action_page(request: HttpRequest, case: Case, form: object, template: str) -> HttpResponse:
+def _case_action_page(
+    request: HttpRequest, case: Case, form: object, template: str
+) -> HttpResponse:
     return render(request, template, {"case": case, "form": form})
 
 
@@ -92,7 +98,7 @@ def assign_key_worker(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     case = case_get(actor=actor, case_id=case_id, action=Action.EDIT)
     workers = assignable_key_workers(case=case)
-    form = KeyWorkerForm(request.POST or None, workers=workers)
+    form = KeyWorkerForm(posted(request), workers=workers)
     if request.method == "POST" and form.is_valid():
         worker = _chosen_worker(form.cleaned_data["key_worker"], [w.user_id for w in workers])
         try:
@@ -112,7 +118,7 @@ def assign_key_worker(request: HttpRequest, case_id: int) -> HttpResponse:
 def step_down(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     case = case_get(actor=actor, case_id=case_id, action=Action.EDIT)
-    form = StepDownForm(request.POST or None)
+    form = StepDownForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.case_step_down(actor=actor, case=case, on=form.cleaned_data["on"])
@@ -129,13 +135,16 @@ def step_down(request: HttpRequest, case_id: int) -> HttpResponse:
 def close(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     case = case_get(actor=actor, case_id=case_id, action=Action.EDIT)
-    form = CloseCaseForm(request.POST or None)
+    form = CloseCaseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.case_close(
-                actor=actor, case=case, reason=data["closure_reason"],
-                note=data["closure_note"], on=data["on"],
+                actor=actor,
+                case=case,
+                reason=data["closure_reason"],
+                note=data["closure_note"],
+                on=data["on"],
             )
         except ValidationError as error:
             form.add_service_errors(error)

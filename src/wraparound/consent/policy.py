@@ -70,7 +70,9 @@ def decide(*, actor: Actor, person: Person, action: Action = Action.VIEW) -> Acc
     if person.network_id != membership.organisation.network_id:
         return AccessDecision(False, "the person belongs to another network")
     if action is Action.EDIT and membership.role not in CASEWORK_ROLES:
-        return AccessDecision(False, f"the {membership.get_role_display()} role cannot edit records")
+        return AccessDecision(
+            False, f"the {membership.get_role_display()} role cannot edit records"
+        )
     org_id = membership.organisation_id
     if person.registered_by_id == org_id:
         return AccessDecision(True, "your organisation registered this person")

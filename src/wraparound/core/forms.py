@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, QueryDict
 
 
 class GovukDateWidget(forms.MultiWidget):
@@ -48,8 +49,11 @@ class GovukDateField(forms.MultiValueField):
             return None
         day, month, year = (part.strip() if part else "" for part in data_list)
         label = (self.label or "date").lower()
-        missing = [name for name, part in zip(("day", "month", "year"), (day, month, year),
-                                              strict=True) if not part]
+        missing = [
+            name
+            for name, part in zip(("day", "month", "year"), (day, month, year), strict=True)
+            if not part
+        ]
         if missing:
             raise ValidationError(f"The {label} must include a {' and '.join(missing)}")
         if not (day.isdigit() and month.isdigit() and year.isdigit()):
@@ -78,3 +82,9 @@ class ServiceForm(forms.Form):
             target = self.service_field_map.get(name, name)
             for message in errors:
                 self.add_error(target if target in self.fields else None, message)
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """Form data for a POST (even an empty one), None for a GET: ``request.POST or None``
+    would treat an empty POST as unbound and silently do nothing."""
+    return request.POST if request.method == "POST" else None

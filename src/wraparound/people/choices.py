@@ -57,11 +57,27 @@ class IdentifierType(models.TextChoices):
 
 # Languages people in our networks most often ask for; ISO 639-1 codes.
 LANGUAGE_CHOICES: list[tuple[str, str]] = [
-    ("en", "English"), ("cy", "Welsh"), ("fr", "French"), ("ar", "Arabic"),
-    ("bn", "Bengali"), ("zh", "Chinese"), ("fa", "Farsi"), ("gd", "Gaelic"),
-    ("ku", "Kurdish"), ("lt", "Lithuanian"), ("pa", "Punjabi"), ("pl", "Polish"),
-    ("pt", "Portuguese"), ("ro", "Romanian"), ("ru", "Russian"), ("so", "Somali"),
-    ("es", "Spanish"), ("ti", "Tigrinya"), ("tr", "Turkish"), ("uk", "Ukrainian"),
-    ("ur", "Urdu"), ("bsl", "British Sign Language"),
+    ("en", "English"),
+    ("cy", "Welsh"),
+    ("fr", "French"),
+    ("ar", "Arabic"),
+    ("bn", "Bengali"),
+    ("zh", "Chinese"),
+    ("fa", "Farsi"),
+    ("gd", "Gaelic"),
+    ("ku", "Kurdish"),
+    ("lt", "Lithuanian"),
+    ("pa", "Punjabi"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("ro", "Romanian"),
+    ("ru", "Russian"),
+    ("so", "Somali"),
+    ("es", "Spanish"),
+    ("ti", "Tigrinya"),
+    ("tr", "Turkish"),
+    ("uk", "Ukrainian"),
+    ("ur", "Urdu"),
+    ("bsl", "British Sign Language"),
 ]
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)

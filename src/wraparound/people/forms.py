@@ -18,79 +18,131 @@ from wraparound.people.choices import (
     Sex,
 )
 from wraparound.people.services import PersonDetails
+from wraparound.people.validation import (
+    normalise_identifier,
+    normalise_phone,
+    validate_birth_date,
+)
 
 
 class PersonSearchForm(forms.Form):
     name = forms.CharField(
-        label="Name", required=False, max_length=200,
+        label="Name",
+        required=False,
+        max_length=200,
         help_text="Any part of a given, family, preferred or previous name",
     )
-    date_of_birth = GovukDateField(label="Date of birth", required=False,
-                                   help_text="For example, 27 3 1980")
+    date_of_birth = GovukDateField(
+        label="Date of birth", required=False, help_text="For example, 27 3 1980"
+    )
     identifier = forms.CharField(
-        label="Identifier", required=False, max_length=60,
+        label="Identifier",
+        required=False,
+        max_length=60,
         help_text="NHS number, National Insurance number or another reference",
     )
 
     def has_criteria(self) -> bool:
         data = self.cleaned_data
-        return bool(data.get("name", "").strip() or data.get("date_of_birth")
-                    or data.get("identifier", "").strip())
+        return bool(
+            data.get("name", "").strip()
+            or data.get("date_of_birth")
+            or data.get("identifier", "").strip()
+        )
 
 
 def _area_choices(network: Network) -> list[tuple[str, str]]:
-    areas = Area.objects.filter(network=network).exclude(level=AreaLevel.REGION).select_related(
-        "parent"
+    areas = (
+        Area.objects.filter(network=network)
+        .exclude(level=AreaLevel.REGION)
+        .select_related("parent")
     )
     choices = [("", "Choose an area")]
     choices += [
-        (str(a.pk), f"{a.name} ({a.parent.name})" if a.level == AreaLevel.NEIGHBOURHOOD and a.parent
-         else a.name)
+        (
+            str(a.pk),
+            f"{a.name} ({a.parent.name})"
+            if a.level == AreaLevel.NEIGHBOURHOOD and a.parent
+            else a.name,
+        )
         for a in sorted(areas, key=lambda a: (a.parent.name if a.parent else "", a.name))
     ]
     return choices
 
 
+def check_phone(value: str) -> None:
+    normalise_phone(value)
+
+
 class PersonForm(ServiceForm):
     service_field_map = {"area_id": "area"}
 
-    given_name = forms.CharField(label="Given name", max_length=100,
-                                 error_messages={"required": "Enter a given name"})
-    family_name = forms.CharField(label="Family name", max_length=100,
-                                  error_messages={"required": "Enter a family name"})
-    preferred_name = forms.CharField(label="Preferred name", required=False, max_length=100,
-                                     help_text="What they like to be called, if different")
+    given_name = forms.CharField(
+        label="Given name", max_length=100, error_messages={"required": "Enter a given name"}
+    )
+    family_name = forms.CharField(
+        label="Family name", max_length=100, error_messages={"required": "Enter a family name"}
+    )
+    preferred_name = forms.CharField(
+        label="Preferred name",
+        required=False,
+        max_length=100,
+        help_text="What they like to be called, if different",
+    )
     previous_names = forms.CharField(
-        label="Previous names", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Previous names",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="One full name per line, for example a name before marriage",
     )
-    date_of_birth = GovukDateField(label="Date of birth", required=False,
-                                   help_text="For example, 27 3 1980")
+    # The services check these again; checking here too shows every error at once.
+    date_of_birth = GovukDateField(
+        label="Date of birth",
+        required=False,
+        help_text="For example, 27 3 1980",
+        validators=[validate_birth_date],
+    )
     date_of_birth_is_approximate = forms.BooleanField(
         label="The date of birth is approximate", required=False
     )
-    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=forms.RadioSelect,
-                            initial=Sex.NOT_KNOWN)
-    gender = forms.ChoiceField(label="Gender", required=False,
-                               choices=[("", "Not recorded"), *Gender.choices])
-    gender_description = forms.CharField(label="Gender, in their words", required=False,
-                                         max_length=100)
-    phone = forms.CharField(label="Phone number", required=False, max_length=30,
-                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
-    email = forms.CharField(label="Email address", required=False, max_length=254,
-                            widget=forms.TextInput(attrs={"type": "email", "spellcheck": "false"}))
+    sex = forms.ChoiceField(
+        label="Sex", choices=Sex.choices, widget=forms.RadioSelect, initial=Sex.NOT_KNOWN
+    )
+    gender = forms.ChoiceField(
+        label="Gender", required=False, choices=[("", "Not recorded"), *Gender.choices]
+    )
+    gender_description = forms.CharField(
+        label="Gender, in their words", required=False, max_length=100
+    )
+    phone = forms.CharField(
+        label="Phone number",
+        required=False,
+        max_length=30,
+        validators=[check_phone],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        label="Email address",
+        required=False,
+        max_length=254,
+        widget=forms.TextInput(attrs={"type": "email", "spellcheck": "false"}),
+    )
     address_line_1 = forms.CharField(label="Address line 1", required=False, max_length=200)
     address_line_2 = forms.CharField(label="Address line 2", required=False, max_length=200)
     town = forms.CharField(label="Town or city", required=False, max_length=100)
     postcode = forms.CharField(label="Postcode", required=False, max_length=12)
     area = forms.ChoiceField(label="Area", required=False, choices=[])
     preferred_languages = forms.MultipleChoiceField(
-        label="Preferred languages", required=False, choices=LANGUAGE_CHOICES,
+        label="Preferred languages",
+        required=False,
+        choices=LANGUAGE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )
     interpreter_needed = forms.BooleanField(label="Needs an interpreter", required=False)
     population_groups = forms.MultipleChoiceField(
-        label="Population groups", required=False, choices=PopulationGroup.choices,
+        label="Population groups",
+        required=False,
+        choices=PopulationGroup.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text="These shape the order in which needs are met",
     )
@@ -104,7 +156,8 @@ class PersonForm(ServiceForm):
     @classmethod
     def initial_from(cls, details: PersonDetails) -> dict[str, Any]:
         initial = {
-            name: getattr(details, name) for name in details.__dataclass_fields__
+            name: getattr(details, name)
+            for name in details.__dataclass_fields__
             if name not in {"previous_names", "area_id"}
         }
         initial["previous_names"] = "\n".join(details.previous_names)
@@ -142,12 +195,15 @@ class NewPersonForm(PersonForm):
     service_field_map = {"area_id": "area", "identifiers": "identifier_value"}
 
     identifier_type = forms.ChoiceField(
-        label="Identifier type", required=False,
+        label="Identifier type",
+        required=False,
         choices=[("", "No identifier"), *IdentifierType.choices],
     )
     identifier_value = forms.CharField(label="Identifier", required=False, max_length=60)
     identifier_issuer = forms.CharField(
-        label="Issued by", required=False, max_length=100,
+        label="Issued by",
+        required=False,
+        max_length=100,
         help_text="Only for agency and local references, for example 'Rhondda Council'",
     )
 
@@ -157,6 +213,11 @@ class NewPersonForm(PersonForm):
             self.add_error("identifier_type", "Choose the type of identifier")
         if data.get("identifier_type") and not data.get("identifier_value"):
             self.add_error("identifier_value", "Enter the identifier, or choose 'No identifier'")
+        elif data.get("identifier_type"):
+            try:
+                normalise_identifier(data["identifier_type"], data["identifier_value"])
+            except forms.ValidationError as error:
+                self.add_error("identifier_value", error)
         return data
 
     def identifiers(self) -> list[tuple[str, str, str]]:
@@ -170,8 +231,9 @@ class IdentifierForm(ServiceForm):
     service_field_map = {"identifiers": "value"}
 
     type = forms.ChoiceField(label="Type", choices=IdentifierType.choices)
-    value = forms.CharField(label="Identifier", max_length=60,
-                            error_messages={"required": "Enter the identifier"})
+    value = forms.CharField(
+        label="Identifier", max_length=60, error_messages={"required": "Enter the identifier"}
+    )
     issuer = forms.CharField(label="Issued by", required=False, max_length=100)
 
 
@@ -185,14 +247,18 @@ def parse_person_reference(raw: str) -> int | None:
 
 
 class HouseholdForm(ServiceForm):
-    name = forms.CharField(label="Household name", max_length=200,
-                           help_text="How the household is known, usually the family name",
-                           error_messages={"required": "Enter a name for the household"})
+    name = forms.CharField(
+        label="Household name",
+        max_length=200,
+        help_text="How the household is known, usually the family name",
+        error_messages={"required": "Enter a name for the household"},
+    )
 
 
 class HouseholdMemberForm(forms.Form):
     reference = forms.CharField(
-        label="Record number", max_length=20,
+        label="Record number",
+        max_length=20,
         help_text="For example P-000123, shown at the top of each person's record",
         error_messages={"required": "Enter the record number"},
     )

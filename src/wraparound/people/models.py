@@ -44,7 +44,10 @@ class Person(TimeStampedModel):
     preferred_languages = models.JSONField(default=list, blank=True)
     interpreter_needed = models.BooleanField(default=False)
     registered_by = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="registered_people",
     )
     # Accent- and case-folded "family given" for sorting; kept by the services.
@@ -109,6 +112,9 @@ class PersonNameToken(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "token"], name="person_token_unique")
         ]
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class Household(TimeStampedModel):

@@ -58,9 +58,7 @@ def person_search(
         people = people.filter(date_of_birth=date_of_birth)
     if identifier.strip():
         value = "".join(identifier.split()).upper().replace("-", "")
-        people = people.filter(
-            pk__in=Identifier.objects.filter(value=value).values("person_id")
-        )
+        people = people.filter(pk__in=Identifier.objects.filter(value=value).values("person_id"))
     if caseload_only and actor.user is not None:
         people = people.filter(
             pk__in=Case.objects.filter(key_worker=actor.user)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -69,8 +69,11 @@ class PersonDetails:
 
     @classmethod
     def from_person(cls, person: Person) -> PersonDetails:
-        values = {f.name: getattr(person, f.name) for f in dataclasses.fields(cls)
-                  if f.name not in {"population_groups", "area_id"}}
+        values = {
+            f.name: getattr(person, f.name)
+            for f in dataclasses.fields(cls)
+            if f.name not in {"population_groups", "area_id"}
+        }
         values["area_id"] = person.area_id
         values["population_groups"] = sorted(g.group for g in person.population_groups.all())
         return cls(**values)
@@ -91,8 +94,15 @@ def _clean_details(details: PersonDetails, *, network_id: int) -> PersonDetails:
             return None
 
     cleaned = dataclasses.replace(details)
-    for name in ("given_name", "family_name", "preferred_name", "gender_description",
-                 "address_line_1", "address_line_2", "town"):
+    for name in (
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "gender_description",
+        "address_line_1",
+        "address_line_2",
+        "town",
+    ):
         setattr(cleaned, name, " ".join((getattr(details, name) or "").split()))
     if not cleaned.given_name:
         errors["given_name"] = ["Enter a given name"]
@@ -115,9 +125,10 @@ def _clean_details(details: PersonDetails, *, network_id: int) -> PersonDetails:
     if cleaned.email:
         check("email", lambda: validate_email(cleaned.email))
     cleaned.postcode = " ".join((details.postcode or "").upper().split())
-    if details.area_id is not None and not Area.objects.filter(
-        pk=details.area_id, network_id=network_id
-    ).exists():
+    if (
+        details.area_id is not None
+        and not Area.objects.filter(pk=details.area_id, network_id=network_id).exists()
+    ):
         errors["area_id"] = ["Choose an area of this network"]
     unknown_languages = [c for c in details.preferred_languages if c not in LANGUAGE_NAMES]
     if unknown_languages:
@@ -142,7 +153,9 @@ def refresh_search_index(person: Person) -> None:
 
 def _set_population_groups(person: Person, groups: Sequence[str]) -> None:
     PersonPopulationGroup.objects.filter(person=person).exclude(group__in=groups).delete()
-    existing = set(PersonPopulationGroup.objects.filter(person=person).values_list("group", flat=True))
+    existing = set(
+        PersonPopulationGroup.objects.filter(person=person).values_list("group", flat=True)
+    )
     PersonPopulationGroup.objects.bulk_create(
         PersonPopulationGroup(person=person, group=g) for g in groups if g not in existing
     )
@@ -182,8 +195,12 @@ def person_create(
                 person=person, network_id=network_id, type=id_type, value=value, issuer=issuer
             )
         audit_record(
-            actor=actor, action="person.create", person_id=person.pk, target=person,
-            summary=f"Registered {person.full_name}", categories=["identity"],
+            actor=actor,
+            action="person.create",
+            person_id=person.pk,
+            target=person,
+            summary=f"Registered {person.full_name}",
+            categories=["identity"],
         )
     return person
 
@@ -206,14 +223,22 @@ def person_update(*, actor: Actor, person: Person, details: PersonDetails) -> Pe
         touch_cases(person)
         labels = ", ".join(name.replace("_id", "").replace("_", " ") for name in changes)
         audit_record(
-            actor=actor, action="person.update", person_id=person.pk, target=person,
-            summary=f"Details edited: {labels}", categories=["identity"], changes=changes,
+            actor=actor,
+            action="person.update",
+            person_id=person.pk,
+            target=person,
+            summary=f"Details edited: {labels}",
+            categories=["identity"],
+            changes=changes,
         )
     return person
 
 
 def _clean_identifiers(
-    identifiers: Sequence[tuple[str, str, str]], *, network_id: int, exclude_person_id: int | None = None
+    identifiers: Sequence[tuple[str, str, str]],
+    *,
+    network_id: int,
+    exclude_person_id: int | None = None,
 ) -> list[tuple[str, str, str]]:
     cleaned: list[tuple[str, str, str]] = []
     errors: list[str] = []
@@ -258,17 +283,28 @@ def identifier_add(
     try:
         with transaction.atomic():
             identifier = Identifier.objects.create(
-                person=person, network_id=person.network_id, type=id_type,
-                value=normalised, issuer=issuer,
+                person=person,
+                network_id=person.network_id,
+                type=id_type,
+                value=normalised,
+                issuer=issuer,
             )
             audit_record(
-                actor=actor, action="identifier.add", person_id=person.pk, target=identifier,
-                summary=f"Identifier added: {identifier}", categories=["identity"],
+                actor=actor,
+                action="identifier.add",
+                person_id=person.pk,
+                target=identifier,
+                summary=f"Identifier added: {identifier}",
+                categories=["identity"],
             )
     except IntegrityError as exc:  # a concurrent registration of the same identifier
         raise ValidationError(
-            {"identifiers": [f"{IdentifierType(id_type).label} {normalised} already belongs "
-                             "to another person in this network"]}
+            {
+                "identifiers": [
+                    f"{IdentifierType(id_type).label} {normalised} already belongs "
+                    "to another person in this network"
+                ]
+            }
         ) from exc
     return identifier
 
@@ -280,8 +316,11 @@ def identifier_remove(*, actor: Actor, identifier: Identifier) -> None:
         label = str(identifier)
         identifier.delete()
         audit_record(
-            actor=actor, action="identifier.remove", person_id=person.pk,
-            summary=f"Identifier removed: {label}", categories=["identity"],
+            actor=actor,
+            action="identifier.remove",
+            person_id=person.pk,
+            summary=f"Identifier removed: {label}",
+            categories=["identity"],
         )
 
 
@@ -373,7 +412,8 @@ def household_save(
         # Non-heads first, so a head handing over never leaves two heads at once.
         for member in sorted(members, key=lambda m: m.relationship == Relationship.HEAD):
             HouseholdMember.objects.update_or_create(
-                household=household, person=member.person,
+                household=household,
+                person=member.person,
                 defaults={"relationship": member.relationship},
             )
         names = {m.person.pk: m.person.full_name for m in members}
@@ -383,15 +423,24 @@ def household_save(
             if person_id not in after:
                 summary = f"Left the {name} household"
             elif person_id not in before:
-                summary = (f"Joined the {name} household as "
-                           f"{Relationship(after[person_id]).label.lower()}")
+                summary = (
+                    f"Joined the {name} household as {Relationship(after[person_id]).label.lower()}"
+                )
             else:
-                summary = (f"Relationship in the {name} household changed to "
-                           f"{Relationship(after[person_id]).label.lower()}")
+                summary = (
+                    f"Relationship in the {name} household changed to "
+                    f"{Relationship(after[person_id]).label.lower()}"
+                )
             audit_record(
-                actor=actor, action="household.member", person_id=person_id, target=household,
-                summary=summary, categories=["household"],
-                changes={"relationship": [before.get(person_id), after.get(person_id)],
-                         "person": [None, names.get(person_id)]},
+                actor=actor,
+                action="household.member",
+                person_id=person_id,
+                target=household,
+                summary=summary,
+                categories=["household"],
+                changes={
+                    "relationship": [before.get(person_id), after.get(person_id)],
+                    "person": [None, names.get(person_id)],
+                },
             )
     return household

@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wraparound.accounts.actor import actor_from_request
+from wraparound.accounts.actor import Actor, actor_from_request
 from wraparound.cases.selectors import cases_for_person
 from wraparound.consent.policy import Action, decide, may_register_people, require
+from wraparound.core.forms import posted
 from wraparound.core.pagination import paginate
 from wraparound.people import services
 from wraparound.people.forms import (
@@ -22,7 +24,6 @@ from wraparound.people.forms import (
     PersonForm,
     PersonSearchForm,
 )
-from wraparound.people.models import Person
 from wraparound.people.selectors import (
     PersonNotFound,
     household_for_person,
@@ -77,7 +78,7 @@ def create(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     require(may_register_people(actor))
     network = actor.require_membership().organisation.network
-    form = NewPersonForm(request.POST or None, network=network)
+    form = NewPersonForm(posted(request), network=network)
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_create(
@@ -97,7 +98,7 @@ def edit(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     person = person_get(actor=actor, person_id=person_id, action=Action.EDIT)
     initial = PersonForm.initial_from(PersonDetails.from_person(person))
-    form = PersonForm(request.POST or None, network=person.network, initial=initial)
+    form = PersonForm(posted(request), network=person.network, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(actor=actor, person=person, details=form.to_details())
@@ -118,8 +119,11 @@ def identifier_add(request: HttpRequest, person_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             identifier = services.identifier_add(
-                actor=actor, person=person, identifier_type=form.cleaned_data["type"],
-                value=form.cleaned_data["value"], issuer=form.cleaned_data["issuer"],
+                actor=actor,
+                person=person,
+                identifier_type=form.cleaned_data["type"],
+                value=form.cleaned_data["value"],
+                issuer=form.cleaned_data["issuer"],
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -161,8 +165,8 @@ def household_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     else:
         initial_name = person.family_name
         initial_rows = [{"reference": person.reference, "relationship": "head"}]
-    form = HouseholdForm(request.POST or None, initial={"name": initial_name})
-    formset = HouseholdMemberFormSet(request.POST or None, initial=initial_rows, prefix="members")
+    form = HouseholdForm(posted(request), initial={"name": initial_name})
+    formset = HouseholdMemberFormSet(posted(request), initial=initial_rows, prefix="members")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         members = _member_inputs(actor, formset)
         if not formset.total_error_count():
@@ -185,7 +189,7 @@ def household_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     )
 
 
-def _member_inputs(actor: object, formset: HouseholdMemberFormSet) -> list[MemberInput]:
+def _member_inputs(actor: Actor, formset: BaseFormSet) -> list[MemberInput]:
     """Rows of the formset as service inputs; a record number the worker cannot see is an
     error on its row, worded like one that does not exist."""
     members: list[MemberInput] = []
@@ -194,7 +198,7 @@ def _member_inputs(actor: object, formset: HouseholdMemberFormSet) -> list[Membe
         if not data or data.get("remove"):
             continue
         try:
-            member: Person = person_get(actor=actor, person_id=data["reference"])  # type: ignore[arg-type]
+            member = person_get(actor=actor, person_id=data["reference"])
         except PersonNotFound:
             row.add_error("reference", f"No person with record number P-{data['reference']:06d}")
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms, template
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.boundfield import BoundField
 from django.http import HttpRequest
 
@@ -63,8 +64,14 @@ def govuk_field(
         "first_id": first_input_id(field),
         "value": field.value(),
         "selected": _selected(field),
-        "subwidgets": list(field.subwidgets) if kind == "date" else [],
+        "subwidgets": _date_parts(field) if kind == "date" else [],
     }
+
+
+def _date_parts(field: BoundField) -> list[dict[str, Any]]:
+    """Day, month and year boxes with what was typed in them (kept on errors)."""
+    context = field.field.widget.get_context(field.html_name, field.value(), {"id": field.auto_id})
+    return list(context["widget"]["subwidgets"])
 
 
 def _selected(field: BoundField) -> set[str]:
@@ -84,14 +91,16 @@ def govuk_error_summary(*forms_: forms.Form | forms.BaseFormSet) -> dict[str, An
             continue
         subforms = form.forms if isinstance(form, forms.BaseFormSet) else [form]
         if isinstance(form, forms.BaseFormSet):
-            errors.extend({"text": e, "href": ""} for e in form.non_form_errors())
+            errors.extend({"text": str(e), "href": ""} for e in form.non_form_errors())
         for sub in subforms:
-            errors.extend({"text": e, "href": ""} for e in sub.non_field_errors())
+            errors.extend({"text": str(e), "href": ""} for e in sub.non_field_errors())
             for name in sub.errors:
-                if name == forms.forms.NON_FIELD_ERRORS:
+                if name == NON_FIELD_ERRORS:
                     continue
                 bound = sub[name]
-                errors.extend({"text": e, "href": f"#{first_input_id(bound)}"} for e in bound.errors)
+                errors.extend(
+                    {"text": e, "href": f"#{first_input_id(bound)}"} for e in bound.errors
+                )
     return {"errors": errors}
 
 

@@ -8,11 +8,11 @@ from wraparound.accounts.services import api_token_create
 class Command(BaseCommand):
     help = "Create an API token for a user and print it (it is shown only this once)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--name", default="", help="What the token is for.")
 
-    def handle(self, *args, username: str, name: str, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, username: str, name: str, **options) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user called {username!r}")

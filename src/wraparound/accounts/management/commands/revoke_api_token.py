@@ -8,10 +8,10 @@ from wraparound.accounts.services import api_token_revoke
 class Command(BaseCommand):
     help = "Revoke an API token, given the first characters it starts with (as listed)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("prefix", help="The token's first 12 characters, e.g. wra_AbC12345")
 
-    def handle(self, *args, prefix: str, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, prefix: str, **options) -> None:
         tokens = list(ApiToken.objects.select_related("user").filter(prefix=prefix[:12]))
         if not tokens:
             raise CommandError(f"No token starts with {prefix!r}")
