@@ -234,3 +234,30 @@ class TestHousehold:
             members=[MemberInput(a, "head")],
         )
         assert set(household.members.values_list("person_id", flat=True)) == {a.pk, hidden.pk}
+
+
+def test_over_long_text_is_a_field_error_not_a_crash(keyworker_actor):
+    with pytest.raises(ValidationError) as error:
+        person_create(
+            actor=keyworker_actor,
+            details=details(town="x" * 101, postcode="CF37 1AA 1234567", address_line_1="a" * 201),
+        )
+    assert set(error.value.message_dict) == {"town", "postcode", "address_line_1"}
+    assert Person.objects.count() == 0
+
+
+def test_concurrent_duplicate_identifier_is_a_validation_error(keyworker_actor, monkeypatch):
+    """Two registrations racing past the duplicate check: the database constraint decides."""
+    person_create(
+        actor=keyworker_actor, details=details(), identifiers=[("nhs_number", VALID_NHS, "")]
+    )
+    from wraparound.people import services
+
+    monkeypatch.setattr(services, "_clean_identifiers", lambda ids, **kw: list(ids))
+    with pytest.raises(ValidationError, match="just registered for another person"):
+        person_create(
+            actor=keyworker_actor,
+            details=details(given_name="Twin"),
+            identifiers=[("nhs_number", VALID_NHS, "")],
+        )
+    assert Person.objects.count() == 1

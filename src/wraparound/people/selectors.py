@@ -139,7 +139,7 @@ def person_timeline(*, actor: Actor, person: Person) -> QuerySet[AuditEvent]:
     )
 
 
-def people_with_households(people: QuerySet[Person]) -> QuerySet[Person]:
+def people_for_lists(people: QuerySet[Person]) -> QuerySet[Person]:
     """Add what list pages show beside each person, in a fixed number of queries."""
     return people.select_related("area").prefetch_related(
         Prefetch(

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
@@ -80,6 +80,12 @@ class PersonDetails:
 
 
 MODEL_FIELDS = [f.name for f in dataclasses.fields(PersonDetails) if f.name != "population_groups"]
+# The database's limits, checked up front so an over-long value is a field error, not a crash.
+_TEXT_LIMITS = {
+    f.name: f.max_length
+    for f in Person._meta.get_fields()
+    if isinstance(f, models.CharField) and f.name in MODEL_FIELDS and f.max_length
+}
 
 
 def _clean_details(details: PersonDetails, *, network_id: int) -> PersonDetails:
@@ -108,9 +114,12 @@ def _clean_details(details: PersonDetails, *, network_id: int) -> PersonDetails:
         errors["given_name"] = ["Enter a given name"]
     if not cleaned.family_name:
         errors["family_name"] = ["Enter a family name"]
-    for name, limit in (("given_name", 100), ("family_name", 100), ("preferred_name", 100)):
-        if len(getattr(cleaned, name)) > limit:
+    for name, limit in _TEXT_LIMITS.items():
+        if len(getattr(cleaned, name) or "") > limit:
             errors.setdefault(name, []).append(f"Must be {limit} characters or fewer")
+    too_long = [n for n in details.previous_names if len(n) > 200]
+    if too_long:
+        errors["previous_names"] = ["Each previous name must be 200 characters or fewer"]
     cleaned.previous_names = [" ".join(n.split()) for n in details.previous_names if n.strip()]
     check("date_of_birth", lambda: validate_birth_date(details.date_of_birth))
     if details.date_of_birth is None and details.date_of_birth_is_approximate:
@@ -180,6 +189,28 @@ def person_create(
     network_id = membership.organisation.network_id
     cleaned = _clean_details(details, network_id=network_id)
     normalised_ids = _clean_identifiers(identifiers, network_id=network_id)
+    try:
+        person = _person_insert(actor, cleaned, normalised_ids, network_id=network_id)
+    except IntegrityError as exc:  # the same identifier registered concurrently
+        raise ValidationError(
+            {
+                "identifiers": [
+                    "One of these identifiers was just registered for another person: "
+                    "search for them instead of registering again"
+                ]
+            }
+        ) from exc
+    return person
+
+
+def _person_insert(
+    actor: Actor,
+    cleaned: PersonDetails,
+    identifiers: list[tuple[str, str, str]],
+    *,
+    network_id: int,
+) -> Person:
+    membership = actor.require_membership()
     with transaction.atomic():
         person = Person(
             network_id=network_id,
@@ -190,7 +221,7 @@ def person_create(
         person.save()
         _set_population_groups(person, cleaned.population_groups)
         refresh_search_index(person)
-        for id_type, value, issuer in normalised_ids:
+        for id_type, value, issuer in identifiers:
             Identifier.objects.create(
                 person=person, network_id=network_id, type=id_type, value=value, issuer=issuer
             )
@@ -219,6 +250,8 @@ def person_update(*, actor: Actor, person: Person, details: PersonDetails) -> Pe
         person.sort_name = sort_name(cleaned.given_name, cleaned.family_name)
         person.save()
         _set_population_groups(person, cleaned.population_groups)
+        # The caller's instance may hold prefetched groups from before the change.
+        getattr(person, "_prefetched_objects_cache", {}).pop("population_groups", None)
         refresh_search_index(person)
         touch_cases(person)
         labels = ", ".join(name.replace("_id", "").replace("_", " ") for name in changes)

@@ -28,7 +28,7 @@ from wraparound.people.selectors import (
     PersonNotFound,
     household_for_person,
     identifiers_for_person,
-    people_with_households,
+    people_for_lists,
     person_get,
     person_search,
     person_timeline,
@@ -48,7 +48,7 @@ def search(request: HttpRequest) -> HttpResponse:
             date_of_birth=form.cleaned_data["date_of_birth"],
             identifier=form.cleaned_data["identifier"],
         )
-        page = paginate(request, people_with_households(people))
+        page = paginate(request, people_for_lists(people))
     template = "people/_results.html" if request.htmx else "people/search.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form, "page": page})
 

@@ -1,0 +1,28 @@
+"""Page-number pagination for API lists: ``?page=&page_size=``, answered with the total."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+from ninja import Schema
+from pydantic import Field
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+M = TypeVar("M", bound=Model)
+
+
+class PageParams(Schema):
+    page: int = Field(1, ge=1, le=1_000_000, description="1 for the first page.")
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+def page_of(items: QuerySet[M], params: PageParams) -> tuple[int, list[M]]:
+    """The total number of items and the requested page of them (empty past the end)."""
+    count = items.count()
+    start = (params.page - 1) * params.page_size
+    if start >= count:
+        return count, []
+    return count, list(items[start : start + params.page_size])

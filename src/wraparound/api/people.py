@@ -1,0 +1,223 @@
+"""People: search, read, register, edit, household. Every read goes through
+``people/selectors.py`` (and so the access policy), every write through ``people/services.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from typing import Literal
+
+from django.http import Http404, HttpRequest
+from ninja import Path, Query, Router, Status
+from pydantic import Field
+
+from wraparound.accounts.actor import Actor
+from wraparound.api.auth import request_actor
+from wraparound.api.pagination import PageParams, page_of
+from wraparound.api.schemas import (
+    MAX_ID,
+    CaseSummaryOut,
+    HouseholdMemberOut,
+    HouseholdOut,
+    HouseholdSummaryOut,
+    IdentifierOut,
+    IsoDate,
+    PageOut,
+    PersonCreateIn,
+    PersonOut,
+    PersonPatchIn,
+    PersonSummaryOut,
+    Text,
+    with_errors,
+)
+from wraparound.cases.models import Case
+from wraparound.cases.selectors import cases_for_person
+from wraparound.people.models import Person
+from wraparound.people.selectors import (
+    household_for_person,
+    identifiers_for_person,
+    people_for_lists,
+    person_get,
+    person_search,
+)
+from wraparound.people.services import PersonDetails, person_create, person_update
+
+router = Router(tags=["people"])
+
+PersonId = Path(..., ge=1, le=MAX_ID)
+
+_SEARCH_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def _as_date(word: str) -> date | None:
+    for fmt in _SEARCH_DATE_FORMATS:
+        try:
+            return datetime.strptime(word, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def split_search_text(text: str) -> tuple[str, date | None]:
+    """Separate a date of birth typed among the name words: "evans 03/04/1980" ->
+    ("evans", 1980-04-03). Only the first date is taken; the rest stay words."""
+    words: list[str] = []
+    found: date | None = None
+    for word in text.split():
+        parsed = _as_date(word) if found is None else None
+        if parsed is None:
+            words.append(word)
+        else:
+            found = parsed
+    return " ".join(words), found
+
+
+class PeopleFilters(PageParams):
+    q: Text = Field(
+        "",
+        max_length=200,
+        description="Name words, matched by prefix; a date in it (YYYY-MM-DD or DD/MM/YYYY) "
+        "is used as the date of birth.",
+    )
+    dob: IsoDate | None = Field(None, description="Date of birth; wins over a date in q.")
+    identifier: Text = Field("", max_length=60, description="Any identifier, exactly.")
+    caseload: Literal["mine"] | None = Field(
+        None, description="mine: only people you are the key worker for on an active case."
+    )
+
+
+def _case_out(case: Case) -> CaseSummaryOut:
+    return CaseSummaryOut(
+        id=case.pk,
+        reference=case.reference,
+        status=case.status,
+        lead_organisation=case.lead_organisation.slug,
+        key_worker=case.key_worker.username if case.key_worker else None,
+        opened_on=case.opened_on,
+    )
+
+
+def _summary_out(person: Person) -> PersonSummaryOut:
+    return PersonSummaryOut(
+        id=person.pk,
+        reference=person.reference,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        preferred_name=person.preferred_name,
+        date_of_birth=person.date_of_birth,
+        date_of_birth_is_approximate=person.date_of_birth_is_approximate,
+        postcode=person.postcode,
+        # Prefetched by people_for_lists: no query per person.
+        active_cases=[_case_out(case) for case in person.active_cases],  # type: ignore[attr-defined]
+    )
+
+
+def _person_out(actor: Actor, person: Person) -> PersonOut:
+    details = PersonDetails.from_person(person)
+    household = household_for_person(actor=actor, person=person)
+    return PersonOut(
+        id=person.pk,
+        reference=person.reference,
+        **dataclasses.asdict(details),
+        identifiers=[
+            IdentifierOut(type=i.type, value=i.value, issuer=i.issuer)
+            for i in identifiers_for_person(actor=actor, person=person)
+        ],
+        household=(
+            HouseholdSummaryOut(id=household.household.pk, name=household.household.name)
+            if household
+            else None
+        ),
+        cases=[_case_out(case) for case in cases_for_person(actor=actor, person=person)],
+    )
+
+
+@router.get(
+    "",
+    response=with_errors({200: PageOut[PersonSummaryOut]}, 422),
+    summary="Search the people you may see",
+)
+def list_people(request: HttpRequest, filters: Query[PeopleFilters]) -> PageOut[PersonSummaryOut]:
+    actor = request_actor(request)
+    name, date_in_text = split_search_text(filters.q)
+    people = person_search(
+        actor=actor,
+        name=name,
+        date_of_birth=filters.dob or date_in_text,
+        identifier=filters.identifier,
+        caseload_only=filters.caseload == "mine",
+    )
+    count, page = page_of(people_for_lists(people), filters)
+    return PageOut[PersonSummaryOut](
+        count=count,
+        page=filters.page,
+        page_size=filters.page_size,
+        results=[_summary_out(person) for person in page],
+    )
+
+
+@router.post("", response=with_errors({201: PersonOut}, 400, 403, 422), summary="Register a person")
+def create_person(request: HttpRequest, payload: PersonCreateIn) -> Status[PersonOut]:
+    actor = request_actor(request)
+    details = PersonDetails(**payload.model_dump(exclude_unset=True, exclude={"identifiers"}))
+    person = person_create(
+        actor=actor,
+        details=details,
+        identifiers=[(i.type, i.value, i.issuer) for i in payload.identifiers],
+    )
+    return Status(201, _person_out(actor, person_get(actor=actor, person_id=person.pk)))
+
+
+@router.get(
+    "/{person_id}", response=with_errors({200: PersonOut}, 404, 422), summary="A person's record"
+)
+def get_person(request: HttpRequest, person_id: int = PersonId) -> PersonOut:
+    actor = request_actor(request)
+    return _person_out(actor, person_get(actor=actor, person_id=person_id))
+
+
+@router.patch(
+    "/{person_id}",
+    response=with_errors({200: PersonOut}, 400, 403, 404, 422),
+    summary="Change some of a person's details",
+)
+def update_person(
+    request: HttpRequest, payload: PersonPatchIn, person_id: int = PersonId
+) -> PersonOut:
+    actor = request_actor(request)
+    # Found with VIEW so that someone who may see but not edit hears 403 with the
+    # reason, while someone who may not even see hears the same 404 as for no one.
+    person = person_get(actor=actor, person_id=person_id)
+    details = dataclasses.replace(
+        PersonDetails.from_person(person), **payload.model_dump(exclude_unset=True)
+    )
+    person_update(actor=actor, person=person, details=details)
+    # Fetched again: the services leave the prefetched population groups stale.
+    return _person_out(actor, person_get(actor=actor, person_id=person_id))
+
+
+@router.get(
+    "/{person_id}/household",
+    response=with_errors({200: HouseholdOut}, 404, 422),
+    summary="A person's household",
+)
+def get_household(request: HttpRequest, person_id: int = PersonId) -> HouseholdOut:
+    actor = request_actor(request)
+    person = person_get(actor=actor, person_id=person_id)
+    view = household_for_person(actor=actor, person=person)
+    if view is None:
+        raise Http404("This person belongs to no household")
+    return HouseholdOut(
+        id=view.household.pk,
+        name=view.household.name,
+        members=[
+            HouseholdMemberOut(
+                person_id=member.person_id,
+                name=member.person.full_name,
+                relationship=member.relationship,
+            )
+            for member in view.members
+        ],
+        hidden_members=view.hidden_members,
+    )
