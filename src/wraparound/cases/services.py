@@ -78,6 +78,7 @@ def case_open(
     household: Household | None = None,
     key_worker: User | None = None,
     opened_on: date | None = None,
+    notify: bool = True,
 ) -> Case:
     """Open a case led by the actor's organisation."""
     membership = actor.require_membership()
@@ -116,7 +117,8 @@ def case_open(
                 + (f" with {key_worker.name} as key worker" if key_worker else ""),
                 categories=["cases"],
             )
-            _enqueue_notification(case)
+            if notify:
+                _enqueue_notification(case)
     except IntegrityError as exc:
         raise ValidationError(
             {
@@ -129,7 +131,11 @@ def case_open(
     return case
 
 
-def case_assign_key_worker(*, actor: Actor, case: Case, key_worker: User) -> Case:
+def case_assign_key_worker(
+    *, actor: Actor, case: Case, key_worker: User, notify: bool = True
+) -> Case:
+    """Make ``key_worker`` the case's key worker; they are e-mailed unless ``notify`` is off
+    (for history being loaded, such as the demo seed or an import)."""
     _require_lead_role(actor, case.lead_organisation_id, frozenset(KEY_WORKER_ROLES))
     if case.status == CaseStatus.CLOSED:
         raise ValidationError({"key_worker": ["Reopen the case before assigning a key worker"]})
@@ -153,7 +159,8 @@ def case_assign_key_worker(*, actor: Actor, case: Case, key_worker: User) -> Cas
             categories=["cases"],
             changes={"key_worker": [before.name if before else None, key_worker.name]},
         )
-        _enqueue_notification(case)
+        if notify:
+            _enqueue_notification(case)
     return case
 
 

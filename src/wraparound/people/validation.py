@@ -128,7 +128,7 @@ def normalise_identifier(identifier_type: str, raw: str) -> str:
         )
     if identifier_type == IdentifierType.NATIONAL_INSURANCE and not _NINO.match(value):
         raise ValidationError(
-            "Enter a National Insurance number in the right format, like QQ 12 34 56 C",
+            "Enter a National Insurance number in the right format, like AB 12 34 56 C",
             code="national_insurance",
         )
     if identifier_type not in IdentifierType.values:
