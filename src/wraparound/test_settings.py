@@ -4,6 +4,6 @@ import os
 
 os.environ["WRAPAROUND_MODE"] = "test"
 
-from wraparound.settings import *  # noqa: E402, F403
+from wraparound.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -26,7 +26,10 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=60, help_text="noun.verb, e.g. case.open")
     summary = models.CharField(max_length=300, help_text="What happened, in plain words.")
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     actor_label = models.CharField(max_length=150)

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Prefetch, Q, QuerySet, When
 from django.http import Http404
 
 from wraparound.accounts.actor import Actor
 from wraparound.audit.models import AuditEvent, AuditKind
 from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.policy import Action, decide, visible_people
+from wraparound.people.choices import Relationship
 from wraparound.people.models import (
     Household,
     HouseholdMember,
@@ -92,10 +94,11 @@ def household_for_person(*, actor: Actor, person: Person) -> HouseholdView | Non
     link = HouseholdMember.objects.select_related("household").filter(person=person).first()
     if link is None:
         return None
+    head_first = SqlCase(When(relationship=Relationship.HEAD, then=0), default=1)
     members = list(
         HouseholdMember.objects.filter(household=link.household)
         .select_related("person")
-        .order_by("id")
+        .order_by(head_first, "id")
     )
     visible_ids = set(
         visible_people(actor)

@@ -49,6 +49,7 @@ def govuk_field(
     width: str = "",
     heading: bool = False,
     inline: bool = False,
+    mark_optional: bool = True,
 ) -> dict[str, Any]:
     kind = _kind(field.field.widget)
     return {
@@ -59,6 +60,7 @@ def govuk_field(
         "width": width,
         "heading": heading,
         "inline": inline,
+        "mark_optional": mark_optional,
         "hint_id": f"{field.auto_id}-hint" if field.help_text else "",
         "error_id": f"{field.auto_id}-error" if field.errors else "",
         "first_id": first_input_id(field),
