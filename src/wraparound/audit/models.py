@@ -1,13 +1,16 @@
-"""The audit trail: one append-only row for every write, and (from the trust layer) every read.
+"""The audit trail: one append-only row for every read of personal data and every write.
 
-Person and object ids are stored as plain values, not foreign keys, so the trail outlives
-merges and deletions and never blocks them.
+Tamper-evident: each event carries its position in the chain (``sequence``), the hash of the
+event before it and its own hash over its content (see ``audit/chain.py``). Database
+triggers refuse UPDATE and DELETE (migration 0002). Person and object ids are plain values,
+not foreign keys, so the trail outlives merges and deletions and never blocks them.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditKind(models.TextChoices):
@@ -21,15 +24,18 @@ class Decision(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sequence = models.BigIntegerField(unique=True, help_text="Position in the hash chain.")
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=10, choices=AuditKind.choices)
     action = models.CharField(max_length=60, help_text="noun.verb, e.g. case.open")
     summary = models.CharField(max_length=300, help_text="What happened, in plain words.")
+    # No database constraint: a user's deletion must neither cascade into nor update the trail.
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     actor_label = models.CharField(max_length=150)
@@ -50,6 +56,11 @@ class AuditEvent(models.Model):
     )
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    break_glass = models.BooleanField(
+        default=False, help_text="The access was allowed only by an emergency (break-glass)."
+    )
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
