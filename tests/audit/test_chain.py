@@ -113,14 +113,14 @@ def tamper(sql: str, params: list) -> None:
 def test_forged_content_breaks_verify():
     events = record(4)
     tamper("UPDATE audit_auditevent SET summary = %s WHERE id = %s", ["forged", events[2].pk])
-    with pytest.raises(CommandError, match="event #3 .* its content was changed"):
+    with pytest.raises(CommandError, match=r"event #3 .* its content was changed"):
         verify()
 
 
 def test_deleted_event_breaks_verify():
     events = record(4)
     tamper("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
-    with pytest.raises(CommandError, match="event #3 .*expected event #2"):
+    with pytest.raises(CommandError, match=r"event #3 .*expected event #2"):
         verify()
 
 
@@ -134,5 +134,5 @@ def test_forged_row_with_recomputed_own_hash_breaks_verify():
         [forged.summary, forged.hash, forged.pk],
     )
     # …but the next event still points at the original.
-    with pytest.raises(CommandError, match="event #3 .*does not follow"):
+    with pytest.raises(CommandError, match=r"event #3 .*does not follow"):
         verify()
