@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories as f
-from tests.api.clients import ApiClientFor
+from tests.api.clients import SENSITIVE_LABELS, ApiClientFor
 from wraparound.api.schemas import PersonCreateIn, PersonOut, PersonPatchIn
 from wraparound.audit.models import AuditEvent
 from wraparound.people.models import Identifier, Person
@@ -115,6 +115,11 @@ def test_register_a_person(personas, keyworker_api):
         "identifiers": [{"type": "nhs_number", "value": "9434765919", "issuer": "NHS Wales"}],
         "household": None,
         "cases": [],
+        "withheld": [
+            {"category": c, "reason": f"withheld: no consent for {label}", "fields": []}
+            for c, label in SENSITIVE_LABELS
+        ],
+        "break_glass": False,
     }
     event = AuditEvent.objects.get(action="person.create", person_id=person.pk)
     assert (event.via, event.actor_user) == ("api", personas.keyworker)

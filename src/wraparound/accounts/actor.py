@@ -6,8 +6,8 @@ which organisation, in which role, from which request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 
@@ -28,6 +28,9 @@ class Actor:
     request_id: str = ""
     ip_address: str | None = None
     label: str = ""
+    # Per-request memo of access-policy grounds; a new request starts empty, so consent
+    # withdrawals and expiries take effect on the next request.
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def organisation(self) -> Organisation | None:

@@ -29,16 +29,21 @@ from wraparound.api.schemas import (
     PersonPatchIn,
     PersonSummaryOut,
     Text,
+    WithheldOut,
     with_errors,
 )
 from wraparound.cases.models import Case
 from wraparound.cases.selectors import cases_for_person
+from wraparound.consent.categories import DataCategory
 from wraparound.people.models import Person
 from wraparound.people.selectors import (
+    PersonRecord,
+    audit_list_reads,
     household_for_person,
     identifiers_for_person,
     people_for_lists,
     person_get,
+    person_record,
     person_search,
 )
 from wraparound.people.services import PersonDetails, person_create, person_update
@@ -113,13 +118,36 @@ def _summary_out(person: Person) -> PersonSummaryOut:
     )
 
 
-def _person_out(actor: Actor, person: Person) -> PersonOut:
-    details = PersonDetails.from_person(person)
+ADDRESS_FIELDS = ("address_line_1", "address_line_2", "town", "postcode", "area_id")
+
+
+def _withheld_out(record: PersonRecord) -> list[WithheldOut]:
+    withheld = {
+        category: WithheldOut(category=category, reason=reason)
+        for category, reason in record.withheld.items()
+    }
+    if not record.address_shown:
+        entry = withheld.setdefault(
+            DataCategory.SAFETY,
+            WithheldOut(category=DataCategory.SAFETY, reason=record.address_reason),
+        )
+        entry.fields = list(ADDRESS_FIELDS)
+    return list(withheld.values())
+
+
+def _person_out(actor: Actor, record: PersonRecord) -> PersonOut:
+    person = record.person
+    values = dataclasses.asdict(PersonDetails.from_person(person))
+    values["population_groups"] = sorted(g.group for g in record.population_groups)
+    if not record.address_shown:
+        values.update(dict.fromkeys(ADDRESS_FIELDS, "") | {"area_id": None})
     household = household_for_person(actor=actor, person=person)
     return PersonOut(
         id=person.pk,
         reference=person.reference,
-        **dataclasses.asdict(details),
+        **values,
+        withheld=_withheld_out(record),
+        break_glass=record.break_glass,
         identifiers=[
             IdentifierOut(type=i.type, value=i.value, issuer=i.issuer)
             for i in identifiers_for_person(actor=actor, person=person)
@@ -131,6 +159,10 @@ def _person_out(actor: Actor, person: Person) -> PersonOut:
         ),
         cases=[_case_out(case) for case in cases_for_person(actor=actor, person=person)],
     )
+
+
+def _record(actor: Actor, person_id: int) -> PersonRecord:
+    return person_record(actor=actor, person_id=person_id, audit_as="api.person.view")
 
 
 @router.get(
@@ -149,6 +181,7 @@ def list_people(request: HttpRequest, filters: Query[PeopleFilters]) -> PageOut[
         caseload_only=filters.caseload == "mine",
     )
     count, page = page_of(people_for_lists(people), filters)
+    audit_list_reads(actor=actor, people=page, action="api.person.list")
     return PageOut[PersonSummaryOut](
         count=count,
         page=filters.page,
@@ -166,7 +199,7 @@ def create_person(request: HttpRequest, payload: PersonCreateIn) -> Status[Perso
         details=details,
         identifiers=[(i.type, i.value, i.issuer) for i in payload.identifiers],
     )
-    return Status(201, _person_out(actor, person_get(actor=actor, person_id=person.pk)))
+    return Status(201, _person_out(actor, _record(actor, person.pk)))
 
 
 @router.get(
@@ -174,7 +207,7 @@ def create_person(request: HttpRequest, payload: PersonCreateIn) -> Status[Perso
 )
 def get_person(request: HttpRequest, person_id: int = PersonId) -> PersonOut:
     actor = request_actor(request)
-    return _person_out(actor, person_get(actor=actor, person_id=person_id))
+    return _person_out(actor, _record(actor, person_id))
 
 
 @router.patch(
@@ -188,13 +221,12 @@ def update_person(
     actor = request_actor(request)
     # Found with VIEW so that someone who may see but not edit hears 403 with the
     # reason, while someone who may not even see hears the same 404 as for no one.
-    person = person_get(actor=actor, person_id=person_id)
+    person = person_get(actor=actor, person_id=person_id, audit_as=None)
     details = dataclasses.replace(
         PersonDetails.from_person(person), **payload.model_dump(exclude_unset=True)
     )
     person_update(actor=actor, person=person, details=details)
-    # Fetched again: the services leave the prefetched population groups stale.
-    return _person_out(actor, person_get(actor=actor, person_id=person_id))
+    return _person_out(actor, _record(actor, person_id))
 
 
 @router.get(
@@ -204,7 +236,7 @@ def update_person(
 )
 def get_household(request: HttpRequest, person_id: int = PersonId) -> HouseholdOut:
     actor = request_actor(request)
-    person = person_get(actor=actor, person_id=person_id)
+    person = person_get(actor=actor, person_id=person_id, audit_as="api.household.view")
     view = household_for_person(actor=actor, person=person)
     if view is None:
         raise Http404("This person belongs to no household")

@@ -157,6 +157,14 @@ class PersonSummaryOut(Schema):
     active_cases: list[CaseSummaryOut]
 
 
+class WithheldOut(Schema):
+    category: str = Field(description="The data category withheld from you.")
+    reason: str = Field(description="Why, e.g. 'withheld: no consent for mental health'.")
+    fields: list[str] = Field(
+        default_factory=list, description="Fields of this record blanked because of it."
+    )
+
+
 class PersonOut(Schema):
     id: int
     reference: str
@@ -182,6 +190,10 @@ class PersonOut(Schema):
     identifiers: list[IdentifierOut]
     household: HouseholdSummaryOut | None
     cases: list[CaseSummaryOut]
+    withheld: list[WithheldOut] = Field(
+        description="Categories you may not see, each with its reason; never silently empty."
+    )
+    break_glass: bool = Field(description="You see this record only by an emergency access.")
 
 
 class HouseholdMemberOut(Schema):

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from wraparound.consent.categories import DataCategory, PersonalData
 from wraparound.core.models import Network, TimeStampedModel
 from wraparound.directory.models import Organisation
 from wraparound.people.models import Household, Person
@@ -43,6 +44,8 @@ class ClosureReason(models.TextChoices):
 
 
 class Case(TimeStampedModel):
+    personal_data = PersonalData(DataCategory.PLANS_REFERRALS)
+
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="cases")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     household = models.ForeignKey(

@@ -7,7 +7,10 @@ from django.db.models import QuerySet
 from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import Membership, Role
 from wraparound.cases.models import Case, CaseStatus
-from wraparound.consent.policy import Action, visible_people
+from wraparound.audit.services import PersonRead, audit_reads
+from wraparound.consent.categories import DataCategory
+from wraparound.consent.models import Purpose
+from wraparound.consent.policy import Action, decide, visible_people
 from wraparound.directory.models import Organisation
 from wraparound.people.models import Person
 from wraparound.people.selectors import PersonNotFound, decide_or_404
@@ -27,7 +30,10 @@ def caseload(*, actor: Actor) -> QuerySet[Case]:
 
 
 def cases_for_person(*, actor: Actor, person: Person) -> list[Case]:
+    """The person's cases at every organisation; empty when the category is withheld."""
     decide_or_404(actor=actor, person=person)
+    if not decide(actor=actor, person=person, category=DataCategory.PLANS_REFERRALS):
+        return []
     return list(
         Case.objects.filter(person=person)
         .select_related("lead_organisation", "key_worker", "household")
@@ -35,7 +41,10 @@ def cases_for_person(*, actor: Actor, person: Person) -> list[Case]:
     )
 
 
-def case_get(*, actor: Actor, case_id: int, action: Action = Action.VIEW) -> Case:
+def case_get(
+    *, actor: Actor, case_id: int, action: Action = Action.VIEW, audit_as: str | None = "case.view"
+) -> Case:
+    """A case the actor may see (its category, plans and referrals, for its person)."""
     case = (
         Case.objects.select_related("person", "lead_organisation", "key_worker", "household")
         .filter(pk=case_id)
@@ -44,6 +53,24 @@ def case_get(*, actor: Actor, case_id: int, action: Action = Action.VIEW) -> Cas
     if case is None:
         raise PersonNotFound("No case with that id")
     decide_or_404(actor=actor, person=case.person, action=action)
+    decision = decide(actor=actor, person=case.person, category=DataCategory.PLANS_REFERRALS)
+    if not decision:
+        raise PersonNotFound("No case with that id")
+    if audit_as:
+        audit_reads(
+            actor=actor,
+            action=audit_as,
+            purpose=Purpose.CARE_COORDINATION,
+            summary=f"Viewed case {case.reference}",
+            reads=[
+                PersonRead(
+                    case.person_id,
+                    [DataCategory.IDENTITY, DataCategory.PLANS_REFERRALS],
+                    decision.reason,
+                    decision.break_glass,
+                )
+            ],
+        )
     return case
 
 

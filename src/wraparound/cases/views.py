@@ -31,7 +31,9 @@ def _chosen_worker(form_value: str, workers: list[int]) -> User | None:
 @require_http_methods(["GET", "POST"])
 def open_case(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = actor_from_request(request)
-    person = person_get(actor=actor, person_id=person_id, action=Action.EDIT)
+    person = person_get(
+        actor=actor, person_id=person_id, action=Action.EDIT, audit_as="case.open_form"
+    )
     membership = actor.require_membership()
     if membership.role not in CASE_OPENING_ROLES:
         raise PermissionDenied(f"The {membership.get_role_display()} role cannot open cases")
@@ -158,7 +160,7 @@ def close(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def reopen(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = actor_from_request(request)
-    case = case_get(actor=actor, case_id=case_id, action=Action.EDIT)
+    case = case_get(actor=actor, case_id=case_id, action=Action.EDIT, audit_as=None)
     try:
         services.case_reopen(actor=actor, case=case)
     except ValidationError as error:

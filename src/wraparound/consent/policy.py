@@ -1,24 +1,45 @@
-"""The access policy: the one place that decides who may see or change a person's record.
+"""The access policy: the one place that decides who may see or change a person's data.
 
-Deny by default. A decision carries its reason, so it can be shown and audited.
+``decide(actor, person, category, action, purpose)`` returns allow or deny with its reason,
+so the reason can be shown and audited. Deny by default. In order:
 
-Foundation rule (ADR 0004): a member of staff may see a person of their own network when
-their organisation leads one of the person's cases, registered the person, or they are
-the person's key worker. Changing the record also needs a casework role. The trust layer
-adds consents, legal bases and break-glass here, and nowhere else.
+1. The actor's organisation recorded the data itself (``recorded_by_organisation_id``).
+2. A relationship — the organisation leads one of the person's cases, registered the person,
+   or the actor is their key worker — covers every category except the sensitive ones.
+3. An active consent whose recipient includes the organisation, for this purpose, naming
+   the category (substance use only for a consent to that one organisation).
+4. An active legal basis (safeguarding, statutory duty) for the organisation naming it.
+5. An active break-glass of this actor for this person covers everything, flagged.
+
+Seeing a person at all is the identity category; any consent or legal basis in force for the
+organisation implies it (nothing can be shared about someone unidentifiable). Changing the
+record needs a casework role and a relationship. A person's withheld address (safety) is
+shown only to the workers named for it. See ADR 0006.
+
+Grounds are loaded once per person per request (cached on the actor), so a withdrawal or an
+expiry takes effect on the very next request.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import CASEWORK_ROLES
 from wraparound.cases.models import Case
+from wraparound.consent.categories import (
+    NO_REDISCLOSURE,
+    SENSITIVE_CATEGORIES,
+    DataCategory,
+    category_label,
+)
+from wraparound.consent.models import BreakGlass, Consent, LegalBasis, Purpose, RecipientKind
 from wraparound.people.models import Person
 
 
@@ -31,63 +52,203 @@ class Action(StrEnum):
 class AccessDecision:
     allowed: bool
     reason: str
+    break_glass: bool = False
 
     def __bool__(self) -> bool:
         return self.allowed
 
 
 DENY_NO_MEMBERSHIP = AccessDecision(False, "not a member of any organisation")
-DENY_NO_RELATIONSHIP = AccessDecision(
-    False, "your organisation holds no case for this person and did not register them"
-)
+DENY_OTHER_NETWORK = AccessDecision(False, "the person belongs to another network")
 
 
-def _relationship_filter(actor: Actor) -> Q:
+@dataclass(frozen=True)
+class _ConsentGround:
+    consent_id: int
+    purpose: str
+    categories: frozenset[str]
+    to_organisation_only: bool
+    label: str
+
+
+@dataclass
+class Grounds:
+    """What one actor holds for one person, loaded once per request."""
+
+    relationship: str | None
+    consents: list[_ConsentGround] = field(default_factory=list)
+    legal_bases: list[tuple[frozenset[str], str]] = field(default_factory=list)
+    break_glass: BreakGlass | None = None
+
+    @property
+    def identifies(self) -> bool:
+        return bool(self.relationship or self.consents or self.legal_bases or self.break_glass)
+
+
+def _load_grounds(actor: Actor, person: Person, now: datetime) -> Grounds:
     membership = actor.membership
     assert membership is not None
-    cases = Case.objects.filter(person=OuterRef("pk"))
-    return (
-        Q(registered_by_id=membership.organisation_id)
-        | Exists(cases.filter(lead_organisation_id=membership.organisation_id))
-        | Exists(cases.filter(key_worker_id=membership.user_id))
+    org = membership.organisation
+    relationship: str | None = None
+    if person.registered_by_id == org.pk:
+        relationship = "your organisation registered this person"
+    case = (
+        Case.objects.filter(person=person)
+        .filter(Q(lead_organisation_id=org.pk) | Q(key_worker_id=membership.user_id))
+        .values_list("key_worker_id", flat=True)
+        .order_by("-last_activity_at")
     )
-
-
-def visible_people(actor: Actor) -> QuerySet[Person]:
-    """Every person the actor may see. Selectors start from this and nothing else."""
-    membership = actor.membership
-    if membership is None or not membership.is_active:
-        return Person.objects.none()
-    return Person.objects.filter(
-        Q(network_id=membership.organisation.network_id) & _relationship_filter(actor)
+    key_workers = list(case)
+    if key_workers:
+        relationship = (
+            "you are this person's key worker"
+            if membership.user_id in key_workers
+            else "your organisation leads a case for this person"
+        )
+    consents = [
+        _ConsentGround(
+            consent_id=c.pk,
+            purpose=c.purpose,
+            categories=frozenset(c.category_codes),
+            to_organisation_only=c.recipient_kind == RecipientKind.ORGANISATION,
+            label=f"consent #{c.pk} given {timezone.localtime(c.recorded_at):%d %b %Y}",
+        )
+        for c in Consent.objects.active(now)
+        .covering(org)
+        .filter(person=person)
+        .prefetch_related("categories")
+    ]
+    legal_bases = [
+        (
+            frozenset(basis.categories) | {DataCategory.IDENTITY},
+            f"{basis.get_kind_display().lower()} until {timezone.localtime(basis.valid_until):%d %b %Y}",
+        )
+        for basis in LegalBasis.objects.active(now).filter(
+            person=person, recipient_organisation=org, ended_at__isnull=True
+        )
+    ]
+    break_glass = (
+        BreakGlass.objects.filter(
+            user_id=membership.user_id, person=person, started_at__lte=now, expires_at__gt=now
+        )
+        .order_by("-expires_at")
+        .first()
     )
+    return Grounds(relationship, consents, legal_bases, break_glass)
 
 
-def decide(*, actor: Actor, person: Person, action: Action = Action.VIEW) -> AccessDecision:
+def grounds_for(actor: Actor, person: Person) -> Grounds:
+    key = ("grounds", person.pk)
+    if key not in actor.cache:
+        actor.cache[key] = _load_grounds(actor, person, timezone.now())
+    grounds: Grounds = actor.cache[key]
+    return grounds
+
+
+def decide(
+    *,
+    actor: Actor,
+    person: Person,
+    category: str = DataCategory.IDENTITY,
+    action: Action = Action.VIEW,
+    purpose: str = Purpose.CARE_COORDINATION,
+    recorded_by_organisation_id: int | None = None,
+) -> AccessDecision:
     membership = actor.membership
     if membership is None or not membership.is_active:
         return DENY_NO_MEMBERSHIP
     if person.network_id != membership.organisation.network_id:
-        return AccessDecision(False, "the person belongs to another network")
-    if action is Action.EDIT and membership.role not in CASEWORK_ROLES:
+        return DENY_OTHER_NETWORK
+    grounds = grounds_for(actor, person)
+    if action is Action.EDIT:
+        if membership.role not in CASEWORK_ROLES:
+            return AccessDecision(
+                False, f"the {membership.get_role_display()} role cannot edit records"
+            )
+        if grounds.relationship is None:
+            return AccessDecision(False, "only organisations working with the person can edit")
+        return AccessDecision(True, grounds.relationship)
+    if recorded_by_organisation_id == membership.organisation_id:
+        return AccessDecision(True, "your organisation recorded this")
+    if grounds.relationship and category not in SENSITIVE_CATEGORIES:
+        return AccessDecision(True, grounds.relationship)
+    for consent in grounds.consents:
+        if consent.purpose != purpose:
+            continue
+        if category in NO_REDISCLOSURE and not consent.to_organisation_only:
+            continue
+        if category in consent.categories or (
+            category == DataCategory.IDENTITY and consent.categories
+        ):
+            return AccessDecision(True, consent.label)
+    for categories, label in grounds.legal_bases:
+        if category in categories:
+            return AccessDecision(True, label)
+    if grounds.break_glass is not None:
+        until = timezone.localtime(grounds.break_glass.expires_at)
         return AccessDecision(
-            False, f"the {membership.get_role_display()} role cannot edit records"
+            True, f"break-glass #{grounds.break_glass.pk} until {until:%H:%M}", break_glass=True
         )
-    org_id = membership.organisation_id
-    if person.registered_by_id == org_id:
-        return AccessDecision(True, "your organisation registered this person")
-    case_relationship = (
-        Case.objects.filter(person=person)
-        .filter(Q(lead_organisation_id=org_id) | Q(key_worker_id=membership.user_id))
-        .order_by("-last_activity_at")
-        .values_list("lead_organisation_id", "key_worker_id")
-        .first()
+    if category == DataCategory.IDENTITY:
+        return AccessDecision(False, "no relationship, consent or legal basis for this person")
+    return AccessDecision(False, f"withheld: no consent for {category_label(category)}")
+
+
+def withheld_categories(
+    *,
+    actor: Actor,
+    person: Person,
+    categories: tuple[str, ...] | None = None,
+    purpose: str = Purpose.CARE_COORDINATION,
+) -> dict[str, str]:
+    """Category -> the reason it is withheld, for every category the actor may not see."""
+    result: dict[str, str] = {}
+    for category in categories or tuple(DataCategory):
+        decision = decide(actor=actor, person=person, category=category, purpose=purpose)
+        if not decision:
+            result[category] = decision.reason
+    return result
+
+
+def address_decision(*, actor: Actor, person: Person) -> AccessDecision:
+    """The address is identity data, unless withheld for safety: then named workers only."""
+    if not person.address_withheld:
+        return decide(actor=actor, person=person)
+    if actor.user is not None and person.address_visible_to.filter(pk=actor.user.pk).exists():
+        return AccessDecision(True, "you are named to see this address")
+    return AccessDecision(False, "withheld for safety: only named workers see this address")
+
+
+def visible_people(actor: Actor) -> QuerySet[Person]:
+    """Every person the actor may see (identity). Selectors start from this and nothing else."""
+    membership = actor.membership
+    if membership is None or not membership.is_active:
+        return Person.objects.none()
+    org = membership.organisation
+    now = timezone.now()
+    cases = Case.objects.filter(person=OuterRef("pk"))
+    consents = (
+        Consent.objects.active(now)
+        .covering(org)
+        .filter(person=OuterRef("pk"), purpose=Purpose.CARE_COORDINATION)
     )
-    if case_relationship is None:
-        return DENY_NO_RELATIONSHIP
-    if case_relationship[1] == membership.user_id:
-        return AccessDecision(True, "you are this person's key worker")
-    return AccessDecision(True, "your organisation leads a case for this person")
+    legal_bases = LegalBasis.objects.active(now).filter(
+        person=OuterRef("pk"), recipient_organisation=org, ended_at__isnull=True
+    )
+    break_glasses = BreakGlass.objects.filter(
+        person=OuterRef("pk"), user_id=membership.user_id, started_at__lte=now, expires_at__gt=now
+    )
+    return Person.objects.filter(
+        Q(network_id=org.network_id)
+        & (
+            Q(registered_by_id=org.pk)
+            | Exists(cases.filter(lead_organisation_id=org.pk))
+            | Exists(cases.filter(key_worker_id=membership.user_id))
+            | Exists(consents)
+            | Exists(legal_bases)
+            | Exists(break_glasses)
+        )
+    )
 
 
 def require(decision: AccessDecision) -> None:

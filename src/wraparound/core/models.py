@@ -19,6 +19,9 @@ class Network(TimeStampedModel):
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
+    break_glass_minutes = models.PositiveIntegerField(
+        default=60, help_text="How long an emergency (break-glass) access lasts."
+    )
 
     def __str__(self) -> str:
         return self.name

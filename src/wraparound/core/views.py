@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from wraparound.accounts.actor import actor_from_request
 from wraparound.cases.selectors import caseload
 from wraparound.core.pagination import paginate
+from wraparound.people.selectors import audit_list_reads
 
 
 @require_GET
@@ -28,4 +29,5 @@ def home(request: HttpRequest) -> HttpResponse:
     """The signed-in worker's caseload: open cases, newest activity first."""
     actor = actor_from_request(request)
     page = paginate(request, caseload(actor=actor))
+    audit_list_reads(actor=actor, people=[case.person for case in page], action="caseload.list")
     return render(request, "core/home.html", {"page": page, "actor": actor})

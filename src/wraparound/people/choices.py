@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from wraparound.consent.categories import DataCategory
+
 
 class Sex(models.TextChoices):
     FEMALE = "female", "Female"
@@ -30,6 +32,17 @@ class PopulationGroup(models.TextChoices):
     DOMESTIC_ABUSE = "domestic_abuse", "Experiencing domestic abuse"
     REFUGEE = "refugee", "Refugee or asylum seeker"
     JUSTICE_INVOLVED = "justice_involved", "Leaving prison or on probation"
+
+
+# Some population groups say something sensitive about a person: they belong to that
+# category and are shown only when it may be.
+POPULATION_GROUP_CATEGORY: dict[str, str] = {
+    PopulationGroup.SEVERE_MENTAL_ILLNESS: DataCategory.MENTAL_HEALTH,
+    PopulationGroup.SUBSTANCE_USE: DataCategory.SUBSTANCE_USE,
+    PopulationGroup.DOMESTIC_ABUSE: DataCategory.SAFETY,
+    PopulationGroup.JUSTICE_INVOLVED: DataCategory.LEGAL,
+    PopulationGroup.DISABILITY: DataCategory.HEALTH,
+}
 
 
 class Relationship(models.TextChoices):

@@ -7,6 +7,7 @@ from datetime import date
 from django.db import models
 from django.db.models import Q
 
+from wraparound.consent.categories import DataCategory, PersonalData
 from wraparound.core.models import Area, Network, TimeStampedModel
 from wraparound.directory.models import Organisation
 from wraparound.people.choices import (
@@ -20,6 +21,8 @@ from wraparound.people.choices import (
 
 
 class Person(TimeStampedModel):
+    personal_data = PersonalData(DataCategory.IDENTITY)
+
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="people")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -40,6 +43,16 @@ class Person(TimeStampedModel):
     postcode = models.CharField(max_length=12, blank=True)
     area = models.ForeignKey(
         Area, null=True, blank=True, on_delete=models.PROTECT, related_name="residents"
+    )
+    address_withheld = models.BooleanField(
+        default=False,
+        help_text="Safety: the address is shown only to the workers named below.",
+    )
+    address_visible_to = models.ManyToManyField(
+        "accounts.User",
+        blank=True,
+        related_name="+",
+        help_text="Workers who may see a withheld address.",
     )
     preferred_languages = models.JSONField(default=list, blank=True)
     interpreter_needed = models.BooleanField(default=False)
@@ -90,6 +103,9 @@ class Person(TimeStampedModel):
 
 
 class PersonPopulationGroup(models.Model):
+    # The category depends on the group (see POPULATION_GROUP_CATEGORY); this is the default.
+    personal_data = PersonalData(DataCategory.IDENTITY)
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="population_groups")
     group = models.CharField(max_length=30, choices=PopulationGroup.choices, db_index=True)
 
@@ -105,6 +121,8 @@ class PersonPopulationGroup(models.Model):
 class PersonNameToken(models.Model):
     """One folded word of one of a person's names, for fast, forgiving prefix search."""
 
+    personal_data = PersonalData(DataCategory.IDENTITY)
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_tokens")
     token = models.CharField(max_length=100, db_index=True)
 
@@ -118,6 +136,8 @@ class PersonNameToken(models.Model):
 
 
 class Household(TimeStampedModel):
+    personal_data = PersonalData(DataCategory.HOUSEHOLD)
+
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="households")
     name = models.CharField(max_length=200, help_text="How the household is known, e.g. 'Evans'.")
 
@@ -129,6 +149,8 @@ class Household(TimeStampedModel):
 
 
 class HouseholdMember(TimeStampedModel):
+    personal_data = PersonalData(DataCategory.HOUSEHOLD)
+
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     # A person belongs to at most one household at a time.
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="household_link")
@@ -149,6 +171,8 @@ class HouseholdMember(TimeStampedModel):
 
 
 class Identifier(TimeStampedModel):
+    personal_data = PersonalData(DataCategory.IDENTITY)
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="+")
     type = models.CharField(max_length=30, choices=IdentifierType.choices)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,15 +13,26 @@ from django.http import Http404
 
 from wraparound.accounts.actor import Actor
 from wraparound.audit.models import AuditEvent, AuditKind
+from wraparound.audit.services import PersonRead, audit_denied, audit_reads
 from wraparound.cases.models import Case, CaseStatus
-from wraparound.consent.policy import Action, decide, visible_people
-from wraparound.people.choices import Relationship
+from wraparound.consent.categories import DataCategory, category_label
+from wraparound.consent.models import Purpose
+from wraparound.consent.policy import (
+    AccessDecision,
+    Action,
+    address_decision,
+    decide,
+    visible_people,
+    withheld_categories,
+)
+from wraparound.people.choices import POPULATION_GROUP_CATEGORY, Relationship
 from wraparound.people.models import (
     Household,
     HouseholdMember,
     Identifier,
     Person,
     PersonNameToken,
+    PersonPopulationGroup,
 )
 from wraparound.people.validation import query_tokens
 
@@ -70,16 +82,118 @@ def person_search(
     return people.order_by("sort_name", "id")
 
 
-def person_get(*, actor: Actor, person_id: int, action: Action = Action.VIEW) -> Person:
-    person = (
+def _fetch(person_id: int) -> Person | None:
+    return (
         Person.objects.select_related("area", "registered_by")
         .prefetch_related("population_groups")
         .filter(pk=person_id)
         .first()
     )
-    if person is None or not decide(actor=actor, person=person, action=action):
+
+
+def person_get(
+    *,
+    actor: Actor,
+    person_id: int,
+    action: Action = Action.VIEW,
+    purpose: str = Purpose.CARE_COORDINATION,
+    audit_as: str | None = "person.view",
+) -> Person:
+    """The person, if the actor may see (or, with ``action=EDIT``, change) them.
+
+    Allowed reads of their identity are audited as ``audit_as``; refusals are audited too
+    (for the privacy officer) and raise PersonNotFound, exactly as for a missing person.
+    """
+    person = _fetch(person_id)
+    if person is None:
         raise PersonNotFound("No person with that id")
+    decision = decide(actor=actor, person=person, action=action, purpose=purpose)
+    if not decision:
+        audit_denied(
+            actor=actor,
+            action=audit_as or "person.view",
+            person_id=person.pk,
+            categories=[DataCategory.IDENTITY],
+            purpose=purpose,
+            reason=decision.reason,
+        )
+        raise PersonNotFound("No person with that id")
+    if audit_as:
+        audit_reads(
+            actor=actor,
+            action=audit_as,
+            purpose=purpose,
+            summary="Opened the record",
+            reads=[
+                PersonRead(
+                    person.pk, [DataCategory.IDENTITY], decision.reason, decision.break_glass
+                )
+            ],
+        )
     return person
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person as one actor may see them: what is shown, and what is withheld and why."""
+
+    person: Person
+    access: AccessDecision
+    withheld: dict[str, str]
+    address_shown: bool
+    address_reason: str
+    population_groups: list[PersonPopulationGroup]
+
+    @property
+    def break_glass(self) -> bool:
+        return self.access.break_glass
+
+    def shows(self, category: str) -> bool:
+        return category not in self.withheld
+
+    @property
+    def withheld_labels(self) -> list[tuple[str, str]]:
+        return [(category_label(c), reason) for c, reason in self.withheld.items()]
+
+
+def person_record(
+    *,
+    actor: Actor,
+    person_id: int,
+    purpose: str = Purpose.CARE_COORDINATION,
+    audit_as: str = "person.view",
+) -> PersonRecord:
+    """The record page's (and the API's) view of a person, audited as one read listing the
+    categories shown and those withheld."""
+    person = person_get(actor=actor, person_id=person_id, purpose=purpose, audit_as=None)
+    access = decide(actor=actor, person=person, purpose=purpose)
+    withheld = withheld_categories(actor=actor, person=person, purpose=purpose)
+    address = address_decision(actor=actor, person=person)
+    groups = [
+        g
+        for g in person.population_groups.all()
+        if POPULATION_GROUP_CATEGORY.get(g.group, DataCategory.IDENTITY) not in withheld
+    ]
+    shown = [c for c in DataCategory if c not in withheld]
+    audit_reads(
+        actor=actor,
+        action=audit_as,
+        purpose=purpose,
+        summary="Viewed the record",
+        reads=[PersonRead(person.pk, shown, access.reason, access.break_glass, list(withheld))],
+    )
+    return PersonRecord(person, access, withheld, bool(address), address.reason, groups)
+
+
+def audit_list_reads(*, actor: Actor, people: Iterable[Person], action: str) -> None:
+    """Record that each listed person's identity was shown (list pages, API lists)."""
+    audit_reads(
+        actor=actor,
+        action=action,
+        purpose=Purpose.CARE_COORDINATION,
+        summary="Shown in a list",
+        reads=[PersonRead(p.pk, [DataCategory.IDENTITY], "listed") for p in people],
+    )
 
 
 @dataclass(frozen=True)
@@ -90,7 +204,10 @@ class HouseholdView:
 
 
 def household_for_person(*, actor: Actor, person: Person) -> HouseholdView | None:
-    """The person's household; members the actor may not see are counted, not shown."""
+    """The person's household; members the actor may not see are counted, not shown.
+    None when there is none or the household category is withheld."""
+    if not decide(actor=actor, person=person, category=DataCategory.HOUSEHOLD):
+        return None
     link = HouseholdMember.objects.select_related("household").filter(person=person).first()
     if link is None:
         return None
@@ -135,11 +252,15 @@ def decide_or_404(*, actor: Actor, person: Person, action: Action = Action.VIEW)
 
 
 def person_timeline(*, actor: Actor, person: Person) -> QuerySet[AuditEvent]:
-    """What has happened on the record, newest first: the writes recorded by the audit."""
+    """What has happened on the record, newest first: the writes recorded by the audit,
+    leaving out events about categories the actor may not see."""
     decide_or_404(actor=actor, person=person)
-    return AuditEvent.objects.filter(person_id=person.pk, kind=AuditKind.WRITE).order_by(
-        "-occurred_at", "-id"
-    )
+    events = AuditEvent.objects.filter(person_id=person.pk, kind=AuditKind.WRITE)
+    hidden = list(withheld_categories(actor=actor, person=person))
+    for category in hidden:
+        # categories is a JSON list; a text match on the quoted code works on both databases.
+        events = events.exclude(categories__icontains=f'"{category}"')
+    return events.order_by("-occurred_at", "-id")
 
 
 def people_for_lists(people: QuerySet[Person]) -> QuerySet[Person]:

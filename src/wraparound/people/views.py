@@ -29,7 +29,9 @@ from wraparound.people.selectors import (
     household_for_person,
     identifiers_for_person,
     people_for_lists,
+    audit_list_reads,
     person_get,
+    person_record,
     person_search,
     person_timeline,
 )
@@ -49,6 +51,7 @@ def search(request: HttpRequest) -> HttpResponse:
             identifier=form.cleaned_data["identifier"],
         )
         page = paginate(request, people_for_lists(people))
+        audit_list_reads(actor=actor, people=page, action="person.search")
     template = "people/_results.html" if request.htmx else "people/search.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form, "page": page})
 
@@ -56,11 +59,13 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required
 def record(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = actor_from_request(request)
-    person = person_get(actor=actor, person_id=person_id)
+    record = person_record(actor=actor, person_id=person_id)
+    person = record.person
     return render(
         request,
         "people/record.html",
         {
+            "record": record,
             "person": person,
             "household": household_for_person(actor=actor, person=person),
             "identifiers": identifiers_for_person(actor=actor, person=person),
@@ -96,7 +101,9 @@ def create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = actor_from_request(request)
-    person = person_get(actor=actor, person_id=person_id, action=Action.EDIT)
+    person = person_get(
+        actor=actor, person_id=person_id, action=Action.EDIT, audit_as="person.edit_form"
+    )
     initial = PersonForm.initial_from(PersonDetails.from_person(person))
     form = PersonForm(posted(request), network=person.network, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -114,7 +121,7 @@ def edit(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def identifier_add(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = actor_from_request(request)
-    person = person_get(actor=actor, person_id=person_id, action=Action.EDIT)
+    person = person_get(actor=actor, person_id=person_id, action=Action.EDIT, audit_as=None)
     form = IdentifierForm(request.POST)
     if form.is_valid():
         try:
@@ -137,7 +144,7 @@ def identifier_add(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def identifier_remove(request: HttpRequest, person_id: int, identifier_id: int) -> HttpResponse:
     actor = actor_from_request(request)
-    person = person_get(actor=actor, person_id=person_id, action=Action.EDIT)
+    person = person_get(actor=actor, person_id=person_id, action=Action.EDIT, audit_as=None)
     identifier = next(
         (i for i in identifiers_for_person(actor=actor, person=person) if i.pk == identifier_id),
         None,
@@ -154,7 +161,9 @@ def identifier_remove(request: HttpRequest, person_id: int, identifier_id: int) 
 def household_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     """Create the person's household, or change its name and members."""
     actor = actor_from_request(request)
-    person = person_get(actor=actor, person_id=person_id, action=Action.EDIT)
+    person = person_get(
+        actor=actor, person_id=person_id, action=Action.EDIT, audit_as="household.edit_form"
+    )
     current = household_for_person(actor=actor, person=person)
     if current is not None:
         initial_name = current.household.name
@@ -198,7 +207,7 @@ def _member_inputs(actor: Actor, formset: BaseFormSet) -> list[MemberInput]:
         if not data or data.get("remove"):
             continue
         try:
-            member = person_get(actor=actor, person_id=data["reference"])
+            member = person_get(actor=actor, person_id=data["reference"], audit_as=None)
         except PersonNotFound:
             row.add_error("reference", f"No person with record number P-{data['reference']:06d}")
             continue

@@ -1,0 +1,243 @@
+"""Consents, legal bases and break-glass: the grounds on which personal data is shared.
+
+Rows are never edited in place once made: a withdrawal is a row of its own, a review of a
+break-glass fills in fields that were empty. History is the table itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from wraparound.consent.categories import DataCategory
+from wraparound.core.models import Network
+from wraparound.directory.models import Organisation, Sector
+from wraparound.people.models import Person
+
+
+class RecipientKind(models.TextChoices):
+    ORGANISATION = "organisation", "One organisation"
+    SECTOR = "sector", "Every organisation of a sector in the network"
+    NETWORK = "network", "Every organisation in the network"
+
+
+class Purpose(models.TextChoices):
+    CARE_COORDINATION = "care_coordination", "Coordinating care and support"
+    REFERRAL = "referral", "A specific referral"
+    EVALUATION = "evaluation", "De-identified evaluation"
+
+
+class Evidence(models.TextChoices):
+    SIGNED_FORM = "signed_form", "Signed form (uploaded)"
+    VERBAL = "verbal", "Verbal consent, witnessed by the recording worker"
+    PORTAL = "portal", "Given in the portal"
+
+
+class ActiveQuerySet(models.QuerySet):
+    def active(self, at: datetime | None = None) -> ActiveQuerySet:
+        at = at or timezone.now()
+        return self.filter(
+            Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+        )
+
+
+class ConsentQuerySet(ActiveQuerySet):
+    def active(self, at: datetime | None = None) -> ConsentQuerySet:
+        return super().active(at).filter(withdrawal__isnull=True)  # type: ignore[return-value]
+
+    def covering(self, organisation: Organisation) -> ConsentQuerySet:
+        """Consents whose recipient includes ``organisation``."""
+        return self.filter(
+            Q(recipient_kind=RecipientKind.ORGANISATION, recipient_organisation=organisation)
+            | Q(recipient_kind=RecipientKind.SECTOR, recipient_sector=organisation.sector)
+            | Q(recipient_kind=RecipientKind.NETWORK)
+        )
+
+
+class Consent(models.Model):
+    """A person's agreement to share chosen categories with a recipient, for a purpose."""
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents")
+    recipient_kind = models.CharField(max_length=20, choices=RecipientKind.choices)
+    recipient_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recipient_sector = models.CharField(max_length=30, choices=Sector.choices, blank=True)
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    purpose_detail = models.CharField(
+        max_length=200, blank=True, help_text="For a specific referral: which one."
+    )
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    evidence = models.CharField(max_length=20, choices=Evidence.choices)
+    evidence_note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from")),
+                name="consent_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        recipient_kind=RecipientKind.ORGANISATION,
+                        recipient_organisation__isnull=False,
+                    )
+                    | Q(recipient_kind=RecipientKind.SECTOR) & ~Q(recipient_sector="")
+                    | Q(recipient_kind=RecipientKind.NETWORK)
+                ),
+                name="consent_recipient_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "recipient_kind"], name="consent_person")]
+
+    def __str__(self) -> str:
+        return f"Consent #{self.pk} of {self.person_id} to {self.recipient_label}"
+
+    @property
+    def recipient_label(self) -> str:
+        if self.recipient_kind == RecipientKind.ORGANISATION and self.recipient_organisation:
+            return self.recipient_organisation.name
+        if self.recipient_kind == RecipientKind.SECTOR:
+            return f"every {Sector(self.recipient_sector).label.lower()} organisation"
+        return "every organisation in the network"
+
+    @property
+    def category_codes(self) -> list[str]:
+        return [c.category for c in self.categories.all()]
+
+    def status(self, at: datetime | None = None) -> str:
+        at = at or timezone.now()
+        if hasattr(self, "withdrawal"):
+            return "withdrawn"
+        if self.valid_from > at:
+            return "not yet in force"
+        if self.valid_until is not None and self.valid_until <= at:
+            return "expired"
+        return "active"
+
+
+class ConsentCategory(models.Model):
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="categories")
+    category = models.CharField(max_length=30, choices=DataCategory.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consent", "category"], name="consent_category_unique")
+        ]
+        indexes = [models.Index(fields=["category", "consent"], name="consent_category")]
+
+    def __str__(self) -> str:
+        return self.get_category_display()
+
+
+class ConsentWithdrawal(models.Model):
+    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="withdrawal")
+    withdrawn_at = models.DateTimeField(default=timezone.now)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Withdrawal of consent #{self.consent_id}"
+
+
+class LegalBasisKind(models.TextChoices):
+    SAFEGUARDING = "safeguarding", "Safeguarding (risk of harm)"
+    STATUTORY_DUTY = "statutory_duty", "Statutory duty"
+
+
+class LegalBasis(models.Model):
+    """Sharing without consent, recorded by a manager with a reason, for a limited time."""
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="legal_bases")
+    kind = models.CharField(max_length=20, choices=LegalBasisKind.choices)
+    recipient_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    categories = models.JSONField(default=list)
+    reason = models.TextField()
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name_plural = "legal bases"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")),
+                name="legal_basis_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.person_id}"
+
+
+class BreakGlassReason(models.TextChoices):
+    RISK_TO_LIFE = "risk_to_life", "Immediate risk to life"
+    SAFEGUARDING_CHILD = "safeguarding_child", "Child safeguarding emergency"
+    SAFEGUARDING_ADULT = "safeguarding_adult", "Adult safeguarding emergency"
+    MEDICAL_EMERGENCY = "medical_emergency", "Medical emergency"
+    MISSING_PERSON = "missing_person", "Missing person"
+
+
+class Review(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    JUSTIFIED = "justified", "Justified"
+    NOT_JUSTIFIED = "not_justified", "Not justified"
+
+
+class BreakGlass(models.Model):
+    """An emergency access: one worker, one person, for a limited time, reviewed afterwards."""
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="break_glasses")
+    reason = models.CharField(max_length=30, choices=BreakGlassReason.choices)
+    justification = models.TextField()
+    started_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    review = models.CharField(max_length=20, choices=Review.choices, default=Review.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["user", "person", "expires_at"], name="break_glass_lookup")]
+
+    def __str__(self) -> str:
+        return f"Break-glass #{self.pk} by {self.user_id} for {self.person_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.started_at <= timezone.now() < self.expires_at
