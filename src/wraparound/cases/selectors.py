@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 
 from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import Membership, Role
-from wraparound.cases.models import Case, CaseStatus
 from wraparound.audit.services import PersonRead, audit_reads
+from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.categories import DataCategory
 from wraparound.consent.models import Purpose
 from wraparound.consent.policy import Action, decide, visible_people

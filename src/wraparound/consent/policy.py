@@ -121,7 +121,8 @@ def _load_grounds(actor: Actor, person: Person, now: datetime) -> Grounds:
     legal_bases = [
         (
             frozenset(basis.categories) | {DataCategory.IDENTITY},
-            f"{basis.get_kind_display().lower()} until {timezone.localtime(basis.valid_until):%d %b %Y}",
+            f"{basis.get_kind_display().lower()} until "
+            f"{timezone.localtime(basis.valid_until):%d %b %Y}",
         )
         for basis in LegalBasis.objects.active(now).filter(
             person=person, recipient_organisation=org, ended_at__isnull=True

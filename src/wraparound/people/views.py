@@ -26,10 +26,10 @@ from wraparound.people.forms import (
 )
 from wraparound.people.selectors import (
     PersonNotFound,
+    audit_list_reads,
     household_for_person,
     identifiers_for_person,
     people_for_lists,
-    audit_list_reads,
     person_get,
     person_record,
     person_search,
