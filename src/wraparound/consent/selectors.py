@@ -1,0 +1,114 @@
+"""Reads of the trust layer: consents, legal bases, the access log, the review queue."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from wraparound.accounts.actor import Actor
+from wraparound.accounts.models import Role
+from wraparound.audit.models import AuditEvent, AuditKind
+from wraparound.audit.services import PersonRead, audit_reads
+from wraparound.consent.categories import DataCategory
+from wraparound.consent.models import BreakGlass, Consent, LegalBasis, Review
+from wraparound.consent.policy import Action, decide
+from wraparound.people.models import Identifier, Person
+from wraparound.people.selectors import PersonNotFound, decide_or_404
+
+
+def _is_privacy_officer(actor: Actor, person: Person) -> bool:
+    membership = actor.membership
+    return (
+        membership is not None
+        and membership.is_active
+        and membership.role == Role.PRIVACY_OFFICER
+        and membership.organisation.network_id == person.network_id
+    )
+
+
+def consents_for_person(*, actor: Actor, person: Person) -> QuerySet[Consent]:
+    """Every consent the person gave, newest first, in force or not (history is kept).
+    For organisations working with the person, and privacy officers."""
+    if not _is_privacy_officer(actor, person):
+        decide_or_404(actor=actor, person=person, action=Action.EDIT)
+    return (
+        Consent.objects.filter(person=person)
+        .select_related(
+            "recipient_organisation", "recorded_by", "recorded_by_organisation", "withdrawal"
+        )
+        .prefetch_related("categories")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+def consent_get(*, actor: Actor, consent_id: int) -> Consent:
+    consent = Consent.objects.select_related("person").filter(pk=consent_id).first()
+    if consent is None or not decide(actor=actor, person=consent.person, action=Action.EDIT):
+        raise PersonNotFound("No consent with that id")
+    return consent
+
+
+def legal_bases_for_person(*, actor: Actor, person: Person) -> QuerySet[LegalBasis]:
+    if not _is_privacy_officer(actor, person):
+        decide_or_404(actor=actor, person=person, action=Action.EDIT)
+    return LegalBasis.objects.filter(person=person).select_related(
+        "recipient_organisation", "recorded_by"
+    )
+
+
+def access_log(*, actor: Actor, person: Person, export: bool = False) -> QuerySet[AuditEvent]:
+    """Who looked at (or was refused) this person's record: organisation, role, time, purpose
+    and categories. For the organisations working with them (subject access requests) and
+    privacy officers. Reading it, and exporting it, are audited in turn."""
+    if not _is_privacy_officer(actor, person):
+        decide_or_404(actor=actor, person=person, action=Action.EDIT)
+    audit_reads(
+        actor=actor,
+        action="access_log.export" if export else "access_log.view",
+        purpose="subject_access",
+        summary="Exported the access log" if export else "Viewed the access log",
+        reads=[PersonRead(person.pk, [DataCategory.IDENTITY], "access log")],
+    )
+    return AuditEvent.objects.filter(person_id=person.pk, kind=AuditKind.READ).order_by(
+        "-occurred_at", "-id"
+    )
+
+
+def break_glass_queue(*, actor: Actor, include_reviewed: bool = False) -> QuerySet[BreakGlass]:
+    """Emergency accesses of the privacy officer's network, pending first, newest first."""
+    membership = actor.membership
+    if membership is None or membership.role != Role.PRIVACY_OFFICER:
+        return BreakGlass.objects.none()
+    queue = BreakGlass.objects.filter(network_id=membership.organisation.network_id)
+    if not include_reviewed:
+        queue = queue.filter(review=Review.PENDING)
+    return queue.select_related("user", "organisation", "person", "reviewed_by").order_by(
+        "-started_at", "-id"
+    )
+
+
+def break_glass_get(*, actor: Actor, access_id: int) -> BreakGlass:
+    access = break_glass_queue(actor=actor, include_reviewed=True).filter(pk=access_id).first()
+    if access is None:
+        raise PersonNotFound("No emergency access with that id")
+    return access
+
+
+def person_for_break_glass(*, actor: Actor, reference: str) -> Person:
+    """The person an emergency access is asked for: by record number or identifier, in the
+    actor's network. The one look-up that does not start from the policy: it exists so a
+    worker can be let in. Refusing to say more than "not found" keeps it from being a
+    general search; the access itself is audited and reviewed."""
+    membership = actor.require_membership()
+    network_id = membership.organisation.network_id
+    text = "".join(reference.split()).upper()
+    person = None
+    if text.startswith("P-") and text[2:].isdigit():
+        person = Person.objects.filter(pk=int(text[2:]), network_id=network_id).first()
+    if person is None and text:
+        match = Identifier.objects.filter(network_id=network_id, value=text.replace("-", ""))
+        ids = set(match.values_list("person_id", flat=True)[:2])
+        if len(ids) == 1:
+            person = Person.objects.filter(pk=ids.pop()).first()
+    if person is None:
+        raise PersonNotFound("No person with that record number or identifier")
+    return person
