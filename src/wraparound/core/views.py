@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -7,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from wraparound.accounts.actor import actor_from_request
 from wraparound.cases.selectors import caseload
+from wraparound.core.health import database_problem
 from wraparound.core.pagination import paginate
 from wraparound.people.selectors import audit_list_reads
 
@@ -15,12 +15,9 @@ from wraparound.people.selectors import audit_list_reads
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database answers; 503 with the reason when it does not."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError as exc:
-        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
+    problem = database_problem()
+    if problem is not None:
+        return JsonResponse({"status": "error", "database": problem}, status=503)
     return JsonResponse({"status": "ok"})
 
 
