@@ -220,6 +220,30 @@ def address_decision(*, actor: Actor, person: Person) -> AccessDecision:
     return AccessDecision(False, "withheld for safety: only named workers see this address")
 
 
+def _rare_grounds_people(actor: Actor, now: datetime) -> list[int]:
+    """People visible through a legal basis or an active break-glass: few, so fetched once
+    per request as ids rather than compiled into every list query."""
+    key = ("rare_grounds", "people")
+    if key not in actor.cache:
+        membership = actor.membership
+        assert membership is not None
+        legal = LegalBasis.objects.active(now).filter(
+            recipient_organisation_id=membership.organisation_id, ended_at__isnull=True
+        )
+        emergency = BreakGlass.objects.filter(
+            user_id=membership.user_id, started_at__lte=now, expires_at__gt=now
+        )
+        actor.cache[key] = sorted(
+            set(
+                legal.order_by().values_list("person_id", flat=True).union(
+                    emergency.order_by().values_list("person_id", flat=True)
+                )
+            )
+        )
+    ids: list[int] = actor.cache[key]
+    return ids
+
+
 def visible_people(actor: Actor) -> QuerySet[Person]:
     """Every person the actor may see (identity). Selectors start from this and nothing else."""
     membership = actor.membership
@@ -227,29 +251,19 @@ def visible_people(actor: Actor) -> QuerySet[Person]:
         return Person.objects.none()
     org = membership.organisation
     now = timezone.now()
-    cases = Case.objects.filter(person=OuterRef("pk"))
+    cases = Case.objects.filter(person=OuterRef("pk")).filter(
+        Q(lead_organisation_id=org.pk) | Q(key_worker_id=membership.user_id)
+    )
     consents = (
         Consent.objects.active(now)
         .covering(org)
         .filter(person=OuterRef("pk"), purpose=Purpose.CARE_COORDINATION)
     )
-    legal_bases = LegalBasis.objects.active(now).filter(
-        person=OuterRef("pk"), recipient_organisation=org, ended_at__isnull=True
-    )
-    break_glasses = BreakGlass.objects.filter(
-        person=OuterRef("pk"), user_id=membership.user_id, started_at__lte=now, expires_at__gt=now
-    )
-    return Person.objects.filter(
-        Q(network_id=org.network_id)
-        & (
-            Q(registered_by_id=org.pk)
-            | Exists(cases.filter(lead_organisation_id=org.pk))
-            | Exists(cases.filter(key_worker_id=membership.user_id))
-            | Exists(consents)
-            | Exists(legal_bases)
-            | Exists(break_glasses)
-        )
-    )
+    granted = Q(registered_by_id=org.pk) | Exists(cases) | Exists(consents)
+    rare = _rare_grounds_people(actor, now)
+    if rare:
+        granted |= Q(pk__in=rare)
+    return Person.objects.filter(Q(network_id=org.network_id) & granted)
 
 
 def require(decision: AccessDecision) -> None:
