@@ -30,7 +30,7 @@ class Person(TimeStampedModel):
     previous_names = models.JSONField(
         default=list, blank=True, help_text="Earlier full names, e.g. before marriage."
     )
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, db_index=True)
     date_of_birth_is_approximate = models.BooleanField(default=False)
     sex = models.CharField(max_length=20, choices=Sex.choices, default=Sex.NOT_KNOWN)
     gender = models.CharField(max_length=20, choices=Gender.choices, blank=True)

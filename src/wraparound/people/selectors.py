@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import Case as SqlCase
-from django.db.models import Prefetch, Q, QuerySet, When
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, When
 from django.http import Http404
 
 from wraparound.accounts.actor import Actor
@@ -64,9 +64,16 @@ def person_search(
     and previous names: "sian ev" finds "Siân Evans-Hughes".
     """
     people = visible_people(actor)
-    for token in query_tokens(name):
+    tokens = query_tokens(name)  # longest first: the most selective drives the search
+    if tokens:
         people = people.filter(
-            pk__in=PersonNameToken.objects.filter(_token_prefix(token)).values("person_id")
+            pk__in=PersonNameToken.objects.filter(_token_prefix(tokens[0])).values("person_id")
+        )
+    for token in tokens[1:]:
+        # Checked per candidate through the (person, token) index, instead of listing every
+        # person with a name starting "j" as the first word would.
+        people = people.filter(
+            Exists(PersonNameToken.objects.filter(_token_prefix(token), person=OuterRef("pk")))
         )
     if date_of_birth is not None:
         people = people.filter(date_of_birth=date_of_birth)
