@@ -1,6 +1,6 @@
 """The access policy's cost: one decision, and a list page of 50 people with and without it.
 
-Measured on a network of 50,000 people (most with cases, some with consents, a few legal
+Measured on a network of 30,000 people (most with cases, some with consents, a few legal
 bases and break-glass accesses), for two actors: a one-stop key worker, who sees most people
 through cases, and a housing association practitioner, who sees a few through registrations,
 the association's own cases and consents.
@@ -29,7 +29,7 @@ database built for the run: a temporary SQLite file, and a fresh PostgreSQL data
 ``bench_access_policy`` (``BENCH_POSTGRES_URL``, default postgres@127.0.0.1:5432), dropped
 afterwards. PostgreSQL is skipped, with the reason, when it cannot be reached.
 
-    python bench/access_policy.py [--people 50000] [--iterations 150]
+    python bench/access_policy.py [--people 30000] [--iterations 100]
                                   [--backend sqlite|postgres|both] [--explain]
 
 Progress goes to stderr; a table, then one JSON object as the last line, to stdout. Headline
@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import os
 import random
 import sys
 import tempfile
@@ -66,6 +67,7 @@ from _common import (
     print_json_line,
     ratio,
     run_child,
+    run_sql,
     setup_django,
     temporary_sqlite_database,
     time_ms,
@@ -84,11 +86,14 @@ PG_DATABASE = "bench_access_policy"
 TARGET_DECISION_P95_MS = 0.2
 TARGET_LIST_OVERHEAD_RATIO = 1.2
 PAGE_SIZE = 50
+DEFAULT_PEOPLE = 30_000
+DEFAULT_ITERATIONS = 100
 SEED = 20_251_123
 WARMUP_ROUNDS = 2
 DECISION_PEOPLE = 200  # people per actor the decisions are timed on
 WARM_ROUNDS = 3  # passes over those people x every category
 ACTORS = ("keyworker", "partner")
+CHECKED_ROWS = 20  # rows per page whose listing is checked against decide()
 
 # (label, name typed): the list pages of the mix. "" is the API's list with no query.
 SEARCHES: tuple[tuple[str, str], ...] = (
@@ -189,15 +194,12 @@ def load(n_people: int, rng: random.Random) -> Loaded:
         manager = staff("manager", one_stop, Role.MANAGER)
         colleagues = [staff(f"kw{i}", one_stop, Role.KEY_WORKER) for i in range(40)]
         partner_staff = {
-            o.slug: [staff(f"{o.slug}{i}", o, Role.KEY_WORKER) for i in range(5)]
-            for o in partners
+            o.slug: [staff(f"{o.slug}{i}", o, Role.KEY_WORKER) for i in range(5)] for o in partners
         }
 
         givens = rng.choices(given_pool, k=n_people)
         families = rng.choices(family_pool, weights=family_weights, k=n_people)
-        registrars = rng.choices(
-            [one_stop, *partners], weights=[65, 12, 8, 5, 4, 6], k=n_people
-        )
+        registrars = rng.choices([one_stop, *partners], weights=[65, 12, 8, 5, 4, 6], k=n_people)
         people = [
             Person(
                 network=network,
@@ -348,9 +350,7 @@ def list_page(actor: Actor, name: str) -> list[Person]:
 
     from wraparound.people.selectors import people_for_lists, person_search
 
-    page = Paginator(people_for_lists(person_search(actor=actor, name=name)), PAGE_SIZE).get_page(
-        1
-    )
+    page = Paginator(people_for_lists(person_search(actor=actor, name=name)), PAGE_SIZE).get_page(1)
     page.paginator.count  # noqa: B018 (the count query: the page shows it)
     return list(page)
 
@@ -388,73 +388,103 @@ def list_page_without_policy(actor: Actor, name: str) -> list[Person]:
         return list_page(actor, name)
 
 
-ARMS: dict[str, Callable[[Actor, str], list[Person]]] = {
-    "without": list_page_without_policy,
-    "policy": list_page,
-    "policy_audit": list_page_audited,
+def _new_request(user: User) -> Actor:
+    """The actor of a new request: grounds and per-request id lists not loaded yet."""
+    from wraparound.accounts.actor import actor_for_user
+
+    return actor_for_user(user, via="web")
+
+
+# The timed arms. Each call is one request's list page, on a new actor (the membership is
+# cached on the user, as the middleware's request.user would have it).
+PAGE_ARMS: dict[str, Callable[[User, str], list[Person]]] = {
+    "without": lambda user, name: list_page_without_policy(_new_request(user), name),
+    "policy": lambda user, name: list_page(_new_request(user), name),
+    "policy_audit": lambda user, name: list_page_audited(_new_request(user), name),
 }
+# The same pages' statements replayed on a raw cursor: what the database itself spends.
+SQL_ARMS = {"sql_without": "without", "sql_policy": "policy"}
+ARMS = (*PAGE_ARMS, *SQL_ARMS)
+
+Statements = list[tuple[str, tuple[Any, ...]]]
 
 
-def time_lists(actors: dict[str, Actor], iterations: int) -> dict[str, dict[str, list[float]]]:
+def page_statements(user: User, name: str) -> dict[str, Statements]:
+    """The statements of one page, with the policy (including its per-request id list of
+    legal bases and break-glass) and without."""
+    return {
+        "policy": capture_sql(functools.partial(list_page, _new_request(user), name))[1],
+        "without": capture_sql(
+            functools.partial(list_page_without_policy, _new_request(user), name)
+        )[1],
+    }
+
+
+def time_lists(
+    users: dict[str, User], statements: dict[str, dict[str, Statements]], iterations: int
+) -> dict[str, dict[str, list[float]]]:
     """Samples per (actor, search) and arm. The arms take turns call by call, in a rotating
     order, so a slower moment of the machine falls on all of them alike."""
     from django.db import connection
 
+    def call(arm: str, who: str, label: str, name: str) -> object:
+        if arm in SQL_ARMS:
+            return run_sql(statements[f"{who}|{label}"][SQL_ARMS[arm]])
+        return PAGE_ARMS[arm](users[who], name)
+
     for _ in range(WARMUP_ROUNDS):
-        for actor in actors.values():
-            for _label, name in SEARCHES:
-                for arm in ARMS.values():
-                    arm(actor, name)
+        for who in users:
+            for label, name in SEARCHES:
+                for arm in ARMS:
+                    call(arm, who, label, name)
     gc.collect()
     samples: dict[str, dict[str, list[float]]] = {
-        f"{who}|{label}": {arm: [] for arm in ARMS} for who in actors for label, _ in SEARCHES
+        f"{who}|{label}": {arm: [] for arm in ARMS} for who in users for label, _ in SEARCHES
     }
-    arm_names = list(ARMS)
     for i in range(iterations):
         label, name = SEARCHES[i % len(SEARCHES)]
-        for who, actor in actors.items():
-            shift = i % len(arm_names)
-            for arm in arm_names[shift:] + arm_names[:shift]:
+        shift = i % len(ARMS)
+        for who in users:
+            for arm in ARMS[shift:] + ARMS[:shift]:
                 connection.ensure_connection()
                 samples[f"{who}|{label}"][arm].append(
-                    time_ms(functools.partial(ARMS[arm], actor, name))
+                    time_ms(functools.partial(call, arm, who, label, name))
                 )
     return samples
 
 
 def time_decisions(
     users: dict[str, User], people: dict[str, list[Person]]
-) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, Any]]:
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[float]], dict[str, Any]]:
     """Warm: every category for each person, grounds already loaded on the actor. Cold: the
-    first decision for a person, on a new actor (a new request)."""
-    from wraparound.accounts.actor import actor_for_user
+    first decision for a person, on a new actor (a new request); and its statements replayed
+    on a raw cursor (what the database spends of it)."""
     from wraparound.consent.categories import DataCategory
     from wraparound.consent.policy import decide
 
     warm: dict[str, list[float]] = {}
     cold: dict[str, list[float]] = {}
+    cold_sql: dict[str, list[float]] = {}
     info: dict[str, Any] = {}
     categories = list(DataCategory)
     for who, user in users.items():
         sample = people[who]
-        # Cold, with the queries it sends counted once.
-        _unused, statements = capture_sql(
-            lambda: decide(actor=actor_for_user(user, via="web"), person=sample[0])
-        )
-        info[f"{who}_cold_queries"] = len(statements)
-        for person in sample[:20]:  # warm-up: compiled queries, connection
-            decide(actor=actor_for_user(user, via="web"), person=person)
+        replays = [
+            capture_sql(functools.partial(decide, actor=_new_request(user), person=p))[1]
+            for p in sample
+        ]
+        info[f"{who}_cold_queries"] = max(len(r) for r in replays)
         gc.collect()
         cold[who] = []
         for person in sample:
-            fresh = actor_for_user(user, via="web")
+            fresh = _new_request(user)
             cold[who].append(time_ms(functools.partial(decide, actor=fresh, person=person)))
-        actor = actor_for_user(user, via="web")
-        allowed = sum(bool(decide(actor=actor, person=p)) for p in sample)  # loads grounds
-        info[f"{who}_people_allowed"] = allowed
-        shown = sum(bool(decide(actor=actor, person=p, category=c)) for p in sample
-                    for c in categories)  # fmt: skip
-        info[f"{who}_category_decisions_allowed"] = shown
+        cold_sql[who] = [time_ms(functools.partial(run_sql, r)) for r in replays]
+        actor = _new_request(user)
+        info[f"{who}_people_allowed"] = sum(bool(decide(actor=actor, person=p)) for p in sample)
+        info[f"{who}_category_decisions_allowed"] = sum(
+            bool(decide(actor=actor, person=p, category=c)) for p in sample for c in categories
+        )
         gc.collect()
         warm[who] = []
         for _ in range(WARM_ROUNDS):
@@ -465,7 +495,7 @@ def time_decisions(
                             functools.partial(decide, actor=actor, person=person, category=category)
                         )
                     )
-    return warm, cold, info
+    return warm, cold, cold_sql, info
 
 
 def decision_people(actor: Actor, rng: random.Random) -> list[Person]:
@@ -498,12 +528,16 @@ def consistency_checks(actors: dict[str, Actor]) -> list[str]:
             fresh = actor_for_user(actor.user, via="web")
             if without and not with_policy and who == "keyworker":
                 problems.append(f"{who} {label}: the key worker's page is empty")
-            refused = [p.pk for p in with_policy if not decide(actor=fresh, person=p)]
+            refused = [
+                p.pk for p in with_policy[:CHECKED_ROWS] if not decide(actor=fresh, person=p)
+            ]
             if refused:
                 problems.append(f"{who} {label}: listed but refused by decide: {refused[:5]}")
             shown = {p.pk for p in with_policy}
             leaked = [
-                p.pk for p in without if p.pk not in shown and decide(actor=fresh, person=p)
+                p.pk
+                for p in without[:CHECKED_ROWS]
+                if p.pk not in shown and decide(actor=fresh, person=p)
             ]
             # A person allowed by decide but missing from the page is fine only if the page
             # with the policy ran out of room before reaching them (name order).
@@ -552,26 +586,27 @@ def measure_backend(backend: str, n_people: int, iterations: int, seed: int) -> 
     visible = {who: visible_people(actor).count() for who, actor in actors.items()}
     checks = consistency_checks(actors)
 
-    # The statements of each page with the policy, for the plans.
-    statements: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
+    statements: dict[str, dict[str, Statements]] = {}
     matches: dict[str, dict[str, int]] = {}
     for who, actor in actors.items():
         for label, name in SEARCHES:
-            _unused, statements[f"{who}|{label}"] = capture_sql(
-                functools.partial(list_page, actor, name)
-            )
+            key = f"{who}|{label}"
+            statements[key] = page_statements(data.users[who], name)
             with_count = person_search(actor=actor, name=name).count()
             with policy_off():
                 without_count = person_search(actor=actor, name=name).count()
-            matches[f"{who}|{label}"] = {"policy": with_count, "without": without_count}
+            matches[key] = {"policy": with_count, "without": without_count}
 
     log(f"{backend}: timing decisions")
     people = {who: decision_people(actor, rng) for who, actor in actors.items()}
-    warm, cold, decision_info = time_decisions(data.users, people)
+    warm, cold, cold_sql, decision_info = time_decisions(data.users, people)
 
-    log(f"{backend}: timing list pages ({iterations} rounds x {len(ACTORS)} actors x 3 arms)")
+    log(
+        f"{backend}: timing list pages ({iterations} rounds x {len(ACTORS)} actors x "
+        f"{len(ARMS)} arms)"
+    )
     audit_before = AuditEvent.objects.count()
-    samples = time_lists(actors, iterations)
+    samples = time_lists(data.users, statements, iterations)
     audit_rows = AuditEvent.objects.count() - audit_before
 
     for message in checks:
@@ -579,12 +614,20 @@ def measure_backend(backend: str, n_people: int, iterations: int, seed: int) -> 
     per_page: dict[str, dict[str, Any]] = {}
     for key, arms in samples.items():
         stats = {arm: Stats.of(values).as_dict() for arm, values in arms.items()}
-        without_p50 = stats["without"]["p50_ms"]
+        p50 = {arm: stats[arm]["p50_ms"] for arm in ARMS}
         per_page[key] = {
             "matches": matches[key],
             **stats,
-            "ratio": ratio(stats["policy"]["p50_ms"], without_p50),
-            "ratio_with_audit": ratio(stats["policy_audit"]["p50_ms"], without_p50),
+            "ratio": ratio(p50["policy"], p50["without"]),
+            "ratio_with_audit": ratio(p50["policy_audit"], p50["without"]),
+            "sql_ratio": ratio(p50["sql_policy"], p50["sql_without"]),
+            # Where the policy's extra time goes, at the median: the database, and the
+            # rest (building and compiling the bigger query, the id-list query's round trip).
+            "extra_ms_database": round(p50["sql_policy"] - p50["sql_without"], 2),
+            "extra_ms_python": round(
+                (p50["policy"] - p50["sql_policy"]) - (p50["without"] - p50["sql_without"]), 2
+            ),
+            "audit_ms": round(p50["policy_audit"] - p50["policy"], 2),
         }
 
     def flat(arm: str) -> list[float]:
@@ -603,17 +646,25 @@ def measure_backend(backend: str, n_people: int, iterations: int, seed: int) -> 
         "decision_warm_by_actor": {w: Stats.of(v).as_dict() for w, v in warm.items()},
         "decision_cold": Stats.of(all_cold).as_dict(),
         "decision_cold_by_actor": {w: Stats.of(v).as_dict() for w, v in cold.items()},
+        "decision_cold_sql": Stats.of([ms for v in cold_sql.values() for ms in v]).as_dict(),
         "decision_info": decision_info,
         "list": {arm: Stats.of(flat(arm)).as_dict() for arm in ARMS},
         "per_page": per_page,
         "audit_rows_written": audit_rows,
         "plans": {
-            key: [explain(sql, params) for sql, params in stmts]
+            key: {
+                arm: [explain(sql, params) for sql, params in arm_stmts]
+                for arm, arm_stmts in stmts.items()
+            }
             for key, stmts in statements.items()
         },
-        "sql": {key: [sql for sql, _ in stmts] for key, stmts in statements.items()},
+        "sql": {
+            key: {arm: [sql for sql, _ in arm_stmts] for arm, arm_stmts in stmts.items()}
+            for key, stmts in statements.items()
+        },
         "checks": checks,
         "machine": machine(),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
     }
 
 
@@ -654,7 +705,13 @@ def summarise(results: dict[str, dict[str, Any]], skipped: dict[str, str]) -> di
             f"{prefix}list_p95_ms_with_policy": r["list"]["policy"]["p95_ms"],
             f"{prefix}list_p50_ms_with_policy_and_audit": r["list"]["policy_audit"]["p50_ms"],
             f"{prefix}list_p95_ms_with_policy_and_audit": r["list"]["policy_audit"]["p95_ms"],
+            f"{prefix}decision_cold_sql_p50_ms": r["decision_cold_sql"]["p50_ms"],
             f"{prefix}list_overhead_ratio": pages[worst_key]["ratio"],
+            f"{prefix}list_overhead_sql_ratio": max(p["sql_ratio"] or 0 for p in pages.values()),
+            f"{prefix}list_overhead_worst_page_extra_ms": {
+                "database": pages[worst_key]["extra_ms_database"],
+                "python": pages[worst_key]["extra_ms_python"],
+            },
             f"{prefix}list_overhead_ratio_worst_page": worst_key.replace("|", ": "),
             f"{prefix}list_overhead_ratio_mix": ratio(
                 sum(p["policy"]["p50_ms"] for p in pages.values()),
@@ -666,9 +723,7 @@ def summarise(results: dict[str, dict[str, Any]], skipped: dict[str, str]) -> di
                 sum(p["without"]["p50_ms"] for p in pages.values()),
             ),
         }
-        summary[f"{prefix}decision_met"] = (
-            r["decision_warm"]["p95_ms"] <= TARGET_DECISION_P95_MS
-        )
+        summary[f"{prefix}decision_met"] = r["decision_warm"]["p95_ms"] <= TARGET_DECISION_P95_MS
         summary[f"{prefix}list_met"] = (
             pages[worst_key]["ratio"] is not None
             and pages[worst_key]["ratio"] <= TARGET_LIST_OVERHEAD_RATIO
@@ -684,6 +739,7 @@ def summarise(results: dict[str, dict[str, Any]], skipped: dict[str, str]) -> di
         "list_p95_ms_with_policy", "list_p50_ms_with_policy_and_audit",
         "list_p95_ms_with_policy_and_audit", "list_overhead_ratio", "list_overhead_ratio_mix",
         "list_overhead_ratio_with_audit", "list_overhead_ratio_with_audit_mix",
+        "decision_cold_sql_p50_ms", "list_overhead_sql_ratio",
     ):  # fmt: skip
         summary[key] = worst(key)
     summary["decision_met"] = bool(results) and all(summary[f"{b}_decision_met"] for b in results)
@@ -720,33 +776,45 @@ def print_report(
                 f"{backend:9} {title:22} {_fmt(s['p50_ms'], 8, 4)} {_fmt(s['p95_ms'], 8, 4)} "
                 f"{_fmt(s['max_ms'], 8, 3)}  {s['n']:,}"
             )
+        cs = r["decision_cold_sql"]
+        print(f"{backend:9} {'cold, its SQL only':22} {_fmt(cs['p50_ms'], 8, 4)} "
+              f"{_fmt(cs['p95_ms'], 8, 4)} {_fmt(cs['max_ms'], 8, 3)}  {cs['n']:,}")  # fmt: skip
         queries = ", ".join(f"{w} {info[f'{w}_cold_queries']}" for w in ACTORS)
         print(f"{'':9} cold decision queries: {queries}; seen of {DECISION_PEOPLE} sampled: "
               + ", ".join(f"{w} {info[f'{w}_people_allowed']}" for w in ACTORS))  # fmt: skip
 
     print(
-        f"\n{'backend':9} {'actor':10} {'list page':24} {'matches':>15}  {'without':>13}  "
-        f"{'policy':>13}  {'policy+audit':>13}  {'ratio':>5} {'+audit':>6}"
+        f"\n{'backend':9} {'actor':9} {'list page':20} {'matches':>15}  {'without':>12}  "
+        f"{'policy':>12}  {'policy+audit':>12}  {'ratio':>5} {'+audit':>6}  {'SQL':>5}  "
+        f"{'extra ms: db / python / audit':>29}"
     )
-    print(f"{'':9} {'':10} {'':24} {'policy/all':>15}  {'p50 / p95 ms':>13}")
+    print(f"{'':9} {'':9} {'':20} {'policy/all':>15}  {'p50 / p95 ms':>12}  {'':>12}  {'':>12}  "
+          f"{'':>5} {'':>6}  {'ratio':>5}")  # fmt: skip
     for backend, r in results.items():
         for key, page in r["per_page"].items():
             who, label = key.split("|")
             cells = "  ".join(
-                f"{_fmt(page[arm]['p50_ms'], 6)}/{_fmt(page[arm]['p95_ms'], 6)}"
-                for arm in ARMS
+                f"{_fmt(page[arm]['p50_ms'], 5)}/{_fmt(page[arm]['p95_ms'], 6)}"
+                for arm in PAGE_ARMS
             )
             m = page["matches"]
+            extra = (
+                f"{_fmt(page['extra_ms_database'], 6)} / {_fmt(page['extra_ms_python'], 6)} / "
+                f"{_fmt(page['audit_ms'], 6)}"
+            )
             print(
-                f"{backend:9} {who:10} {label:24} {m['policy']:>7,}/{m['without']:<7,}  {cells}  "
-                f"{_fmt(page['ratio'], 5, 2)} {_fmt(page['ratio_with_audit'], 6, 2)}"
+                f"{backend:9} {who:9} {label:20} {m['policy']:>7,}/{m['without']:<7,}  {cells}  "
+                f"{_fmt(page['ratio'], 5, 2)} {_fmt(page['ratio_with_audit'], 6, 2)}  "
+                f"{_fmt(page['sql_ratio'], 5, 2)}  {extra:>29}"
             )
         for arm, title in (("without", "all pages, without"), ("policy", "with policy"),
                            ("policy_audit", "with policy + audit")):  # fmt: skip
-            s = r["list"][arm]
-            print(f"{backend:9} {'':10} {title:24} p50 {s['p50_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms")
-        print(f"{'':9} visible: " + ", ".join(f"{w} {n:,}" for w, n in r["visible"].items())
-              + f"; loaded in {r['load_s']}s; audit rows written {r['audit_rows_written']:,}")  # fmt: skip
+            st = r["list"][arm]
+            print(f"{backend:9} {'':9} {title:20} p50 {st['p50_ms']:.1f} ms, "
+                  f"p95 {st['p95_ms']:.1f} ms")  # fmt: skip
+        seen = ", ".join(f"{w} {n:,}" for w, n in r["visible"].items())
+        print(f"{'':9} visible: {seen}; loaded in {r['load_s']}s; audit rows written "
+              f"{r['audit_rows_written']:,}; load average {r['load_average']}")  # fmt: skip
     for backend, r in results.items():
         for message in r["checks"]:
             print(f"CHECK {backend}: {message}")
@@ -762,20 +830,23 @@ def print_report(
         f"{summary['list_overhead_ratio_with_audit']} x worst, "
         f"{summary['list_overhead_ratio_with_audit_mix']} x mix (not part of the target)."
     )
+    # The plans: every page's with --explain, else the worst page's of each backend.
     for backend, r in results.items():
-        for key, page in r["per_page"].items():
-            if not show_plans and (page["ratio"] or 0) <= TARGET_LIST_OVERHEAD_RATIO:
-                continue
-            print(f"\n--- {backend} plan with the policy: {key.replace('|', ', ')}")
-            for sql, plan in zip(r["sql"][key], r["plans"][key], strict=True):
-                print(f"{sql}\n{plan}\n")
+        pages = r["per_page"]
+        worst = max(pages, key=lambda k: pages[k]["ratio"] or 0)
+        for key in pages if show_plans else [worst]:
+            for arm in ("policy", "without"):
+                title = "with the policy" if arm == "policy" else "without the policy"
+                print(f"\n--- {backend} plan {title}: {key.replace('|', ', ')}")
+                for sql, plan in zip(r["sql"][key][arm], r["plans"][key][arm], strict=True):
+                    print(f"{sql}\n{plan}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE)
     parser.add_argument(
-        "--iterations", type=int, default=150, help="timed rounds per actor and arm"
+        "--iterations", type=int, default=DEFAULT_ITERATIONS, help="timed rounds per actor and arm"
     )
     parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
     parser.add_argument("--seed", type=int, default=SEED)

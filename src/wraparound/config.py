@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -80,3 +81,52 @@ def secret_key(*, var_dir: Path, allow_generated: bool) -> str:
     key_file.write_text(key, encoding="utf-8")
     key_file.chmod(0o600)
     return key
+
+
+def encryption_keys(*, var_dir: Path, allow_generated: bool) -> list[str]:
+    """WRAPAROUND_ENCRYPTION_KEYS: comma-separated Fernet keys, newest first.
+
+    The first key encrypts; every key decrypts (so a new key can be put in front and the old
+    ones kept until ``wraparound rotate_keys`` has run). In demo/test mode one key is
+    generated once and kept in ``var/encryption_keys``.
+    """
+    from cryptography.fernet import Fernet
+
+    raw = env_str("WRAPAROUND_ENCRYPTION_KEYS")
+    if raw is None or not raw.strip():
+        if not allow_generated:
+            raise ImproperlyConfigured(
+                "WRAPAROUND_ENCRYPTION_KEYS is not set. Set it (or WRAPAROUND_ENCRYPTION_KEYS_FILE)"
+                " to one or more comma-separated Fernet keys, newest first; make a key with "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`."
+            )
+        raw = _generated_key_file(var_dir / "encryption_keys", Fernet.generate_key().decode())
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"WRAPAROUND_ENCRYPTION_KEYS: key {number} is not a Fernet key "
+                "(32 bytes, URL-safe base64-encoded: 44 characters ending in '=')"
+            ) from exc
+    return keys
+
+
+def _generated_key_file(path: Path, new_value: str) -> str:
+    """The value kept in ``path``, writing ``new_value`` there first if there is none.
+    Safe when several processes (web server, worker) start at once: only one file wins."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it this very moment
+            value = path.read_text(encoding="utf-8").strip()
+            if value:
+                return value
+            time.sleep(0.02)
+        raise ImproperlyConfigured(f"{path} is empty: delete it to generate a new key") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(new_value)
+    return new_value

@@ -7,12 +7,20 @@ WRAPAROUND_MODE is ``production`` (the default: every secret must be given), ``d
 from __future__ import annotations
 
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from wraparound.config import env_bool, env_int, env_list, env_str, secret_key
+from wraparound.config import (
+    encryption_keys,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+)
 
 SRC_DIR = Path(__file__).resolve().parent
 BASE_DIR = SRC_DIR.parent.parent
@@ -40,6 +48,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "ninja",  # serves the API docs' Swagger UI from our own static files (no CDN)
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -55,15 +68,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "wraparound.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wraparound.core.middleware.RequestIdMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the sign-in page with the message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wraparound.urls"
@@ -105,7 +124,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-elif _db["ENGINE"] not in {"django.db.backends.postgresql"}:
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compilation pays off for analytics, not for request-sized queries: it added
+    # 200+ ms to searches whose execution took 14 ms (bench/person_search.py).
+    _db.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+else:
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -130,6 +153,31 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout
 SESSION_COOKIE_HTTPONLY = True
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins while a username is locked out from an address (django-axes).
+    "wraparound.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Two-factor authentication (TOTP, django-otp): every staff page needs a verified device.
+WRAPAROUND_REQUIRE_2FA = env_bool("WRAPAROUND_REQUIRE_2FA", default=IS_PRODUCTION)
+OTP_TOTP_ISSUER = env_str("WRAPAROUND_2FA_ISSUER") or "Wraparound"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin can delete a lost device, never show a secret
+
+# Lockout after repeated sign-in failures (django-axes): per username and address.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env_int("WRAPAROUND_SIGN_IN_ATTEMPTS", default=5, minimum=1)
+WRAPAROUND_LOCKOUT_MINUTES = env_int("WRAPAROUND_LOCKOUT_MINUTES", default=15, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=WRAPAROUND_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "wraparound.accounts.views.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "wraparound.accounts.backends.client_address"
+# Behind reverse proxies: how many of them append to X-Forwarded-For. The client's address
+# is then read from that header (the entry this many from the right) instead of REMOTE_ADDR.
+WRAPAROUND_PROXY_COUNT = env_int("WRAPAROUND_PROXY_COUNT", default=0)
 
 # --- Security headers -------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -144,6 +192,44 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No inline script or style anywhere: everything comes from our own static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+# Powerful browser features the service never uses, switched off for every origin.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -157,6 +243,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded documents, encrypted at rest (see wraparound.core.crypto); never served by URL.
+    "documents": {"BACKEND": "wraparound.core.crypto.EncryptedFileSystemStorage"},
     "staticfiles": {
         # Hashed, compressed files in production (after collectstatic); as-is for demo/test.
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -195,11 +283,22 @@ SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 WRAPAROUND_PAGE_SIZE = env_int("WRAPAROUND_PAGE_SIZE", default=25, minimum=1)
 WRAPAROUND_DEFAULT_PHONE_REGION = env_str("WRAPAROUND_DEFAULT_PHONE_REGION") or "GB"
 
+# --- Encryption at rest -------------------------------------------------------------------
+# Fernet keys, newest first (the first encrypts, all decrypt); `wraparound rotate_keys`
+# re-encrypts everything with the first. Generated once under var/ outside production.
+WRAPAROUND_ENCRYPTION_KEYS = encryption_keys(var_dir=VAR_DIR, allow_generated=not IS_PRODUCTION)
+WRAPAROUND_DOCUMENTS_DIR = Path(env_str("WRAPAROUND_DOCUMENTS_DIR") or VAR_DIR / "documents")
+WRAPAROUND_MAX_UPLOAD_MB = env_int("WRAPAROUND_MAX_UPLOAD_MB", default=10, minimum=1)
+# clamd's unix socket: when set, every upload is scanned and infected files are refused.
+CLAMD_SOCKET = env_str("CLAMD_SOCKET") or ""
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", default=30, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every sign-in at INFO; failures and lockouts are WARNING.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

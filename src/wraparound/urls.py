@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("wraparound.accounts.urls")),
     path("people/", include("wraparound.people.urls")),
     path("cases/", include("wraparound.cases.urls")),
+    path("consent/evidence/", include("wraparound.consent.evidence_urls")),
+    path("consent/", include("wraparound.consent.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

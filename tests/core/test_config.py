@@ -71,6 +71,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         "WRAPAROUND_VAR_DIR": str(tmp_path),
         "SECURE_SSL_REDIRECT": "true",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "WRAPAROUND_ENCRYPTION_KEYS": "u6ytbrZEhGr4C0bLYqlwSpa7aobjJsXJK8tBrvOCVUo=",
     }
     result = subprocess.run(
         [sys.executable, "-m", "wraparound", "check", "--deploy", "--fail-level", "WARNING"],

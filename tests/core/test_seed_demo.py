@@ -20,12 +20,16 @@ from wraparound.accounts.actor import Actor, actor_for_user
 from wraparound.accounts.models import Membership, Role, User
 from wraparound.audit.models import AuditEvent
 from wraparound.cases.models import Case, CaseStatus, EntryRoute
+from wraparound.consent.categories import SENSITIVE_CATEGORIES, DataCategory
+from wraparound.consent.models import BreakGlass, Consent, ConsentWithdrawal, Review
+from wraparound.consent.policy import decide, visible_people
+from wraparound.consent.selectors import break_glass_queue
 from wraparound.core import demo
 from wraparound.core.models import Area, AreaLevel, Network
 from wraparound.directory.models import Organisation
 from wraparound.people.choices import LANGUAGE_NAMES, IdentifierType, Relationship
 from wraparound.people.models import Household, Identifier, Person
-from wraparound.people.selectors import person_search
+from wraparound.people.selectors import PersonNotFound, person_record, person_search
 from wraparound.people.validation import _nhs_number_is_valid, normalise_phone
 
 TODAY = dt.date(2026, 3, 14)
@@ -162,6 +166,38 @@ def test_cases_have_believable_histories():
     assert 40 <= len(keyworker_open) <= 60
 
 
+def test_the_plan_shares_some_records_and_breaks_the_glass_on_a_few():
+    p = plan(people=500)
+    statuses = Counter(c.status(TODAY) for c in p.consents)
+    assert statuses["withdrawn"] == 1
+    assert statuses["expired"] >= 5
+    assert statuses["active"] >= 20
+    active = [c for c in p.consents if c.status(TODAY) == "active"]
+    housing = [c for c in active if c.recipient == demo.HOUSING]
+    assert any(c.sensitive for c in housing)
+    assert any(not c.sensitive for c in housing)
+    assert {c.recipient for c in p.consents} == {demo.HOUSING, demo.MENTAL_HEALTH}
+    assert [c.recorded_by for c in p.consents if c.withdrawal_reason] == ["keyworker"]
+    for consent in p.consents:
+        household = p.households[consent.household]
+        assert household.pathway == "one_stop"  # no partner agency knows them otherwise
+        [case] = [
+            c
+            for c in household.cases
+            if c.member == consent.member and c.lead == demo.ONE_STOP and c.status != "closed"
+        ]
+        assert consent.recorded_by == case.key_worker
+        assert consent.valid_from <= TODAY
+        assert consent.valid_until is None or consent.valid_until > consent.valid_from
+        assert DataCategory.SUBSTANCE_USE not in consent.categories
+    assert Counter(b.review for b in p.break_glasses) == {Review.PENDING: 2, Review.JUSTIFIED: 1}
+    assert not {b.organisation for b in p.break_glasses} & {demo.HOUSING, demo.LAW_CLINIC}
+    people = [(c.household, c.member) for c in p.consents]
+    people += [(b.household, b.member) for b in p.break_glasses]
+    assert len(set(people)) == len(people)  # one ground each: who sees whom stays clear
+    assert plan(people=500).consents == p.consents  # deterministic
+
+
 # --- Writing it ---------------------------------------------------------------------------
 
 
@@ -230,10 +266,88 @@ def test_who_sees_whom(seeded):
 def test_people_were_written_through_the_services(seeded):
     assert AuditEvent.objects.filter(action="person.create").count() == SMALL
     assert AuditEvent.objects.filter(action="case.open").count() == Case.objects.count()
+    assert AuditEvent.objects.filter(action="consent.record").count() == Consent.objects.count()
+    assert AuditEvent.objects.filter(action="consent.withdraw").count() == 1
+    assert AuditEvent.objects.filter(action="break_glass.start").count() == 3
+    assert AuditEvent.objects.filter(action="break_glass.review").count() == 1
     manager = actor("manager")
     for person in Person.objects.filter(registered_by__slug=demo.ONE_STOP)[:10]:
         found = person_search(actor=manager, name=unidecode(person.given_name).lower())
         assert person in found
+
+
+def _partner_consented() -> list[Person]:
+    housing = Organisation.objects.get(slug=demo.HOUSING)
+    consents = Consent.objects.active().covering(housing)
+    return list(Person.objects.filter(consents__in=consents).distinct())
+
+
+def test_partner_sees_part_of_a_record_through_a_consent(seeded):
+    partner = actor("partner")
+    consented = _partner_consented()
+    assert len(consented) >= 3
+    assert seeded.partner_sees_by_consent == len(consented)
+    seen = set(person_search(actor=partner).values_list("pk", flat=True))
+    assert seeded.partner_sees == len(seen)
+    sensitive_shown = False
+    for person in consented:
+        assert person.pk in seen
+        assert person.registered_by.slug == demo.ONE_STOP  # known to partner only this way
+        record = person_record(actor=partner, person_id=person.pk)
+        assert record.access.reason.startswith("consent #")
+        assert not record.break_glass
+        assert record.shows(DataCategory.HOUSEHOLD)
+        assert not record.shows(DataCategory.CASE_NOTES)
+        assert not record.shows(DataCategory.ASSESSMENTS)
+        assert not record.shows(DataCategory.SUBSTANCE_USE)
+        assert all(reason.startswith("withheld") for reason in record.withheld.values())
+        named = {c.category for c in Consent.objects.active().filter(person=person)
+                 .get().categories.all()}  # fmt: skip
+        assert set(DataCategory) - set(record.withheld) == named
+        sensitive_shown |= bool(named & SENSITIVE_CATEGORIES)
+    assert sensitive_shown  # someone agreed to share their mental health or health
+    # The key worker, through the relationship, still sees everything but the sensitive.
+    keyworker_view = person_record(actor=actor("keyworker"), person_id=consented[0].pk)
+    assert set(keyworker_view.withheld) <= SENSITIVE_CATEGORIES
+
+
+def test_expired_and_withdrawn_consents_let_nobody_in(seeded):
+    assert ConsentWithdrawal.objects.count() == 1
+    withdrawal = ConsentWithdrawal.objects.select_related("consent").get()
+    assert withdrawal.withdrawn_by == withdrawal.consent.recorded_by
+    assert withdrawal.consent.status() == "withdrawn"
+    expired = Consent.objects.filter(valid_until__lte=timezone.now())
+    assert expired.count() == seeded.consents_expired >= 2
+    assert all(c.status() == "expired" for c in expired)
+    partner = actor("partner")
+    seen = set(person_search(actor=partner).values_list("pk", flat=True))
+    for person_id in [withdrawal.consent.person_id, *expired.values_list("person_id", flat=True)]:
+        assert person_id not in seen
+        with pytest.raises(PersonNotFound):
+            person_record(actor=partner, person_id=person_id)
+
+
+def test_outsider_sees_nobody(seeded):
+    outsider = actor("outsider")
+    assert seeded.outsider_sees == 0
+    assert not visible_people(outsider).exists()
+    for person in Person.objects.all():
+        assert not decide(actor=outsider, person=person)
+
+
+def test_emergency_accesses_wait_for_the_privacy_officer(seeded):
+    queue = list(break_glass_queue(actor=actor("privacy")))
+    assert len(queue) == seeded.break_glass_pending == 2
+    assert not break_glass_queue(actor=actor("keyworker")).exists()
+    reviewed = BreakGlass.objects.exclude(review=Review.PENDING).get()
+    assert reviewed.review == Review.JUSTIFIED
+    assert reviewed.reviewed_by == User.objects.get(username="privacy")
+    assert reviewed.review_note
+    for access in [*queue, reviewed]:
+        assert access.organisation.slug not in {demo.ONE_STOP, demo.HOUSING, demo.LAW_CLINIC}
+        assert access.is_active
+        decision = decide(actor=actor_for_user(access.user, via="web"), person=access.person)
+        assert decision.allowed and decision.break_glass
 
 
 def test_written_details_are_valid(seeded):
@@ -266,6 +380,11 @@ def test_the_command_prints_progress_a_summary_and_the_logins(monkeypatch):
     output = out.getvalue()
     assert f"people: {SMALL}/{SMALL}" in output
     assert "keyworker's open cases:" in output
+    assert re.search(r"consents: \d+ \(\d+ active, \d+ of them naming sensitive categories; "
+                     r"\d+ expired; 1 withdrawn\)", output)  # fmt: skip
+    assert re.search(r"partner sees \d+ people, \d+ of them through a consent only; "
+                     r"outsider sees 0$", output, re.MULTILINE)  # fmt: skip
+    assert "break-glass: 2 waiting for review, 1 reviewed" in output
     for username in demo.PERSONAS:
         assert re.search(rf"^\s+{username}\s+.+from-the-environment$", output, re.MULTILINE)
     assert User.objects.get(username="outsider").check_password("from-the-environment")

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from wraparound.accounts import views
 from wraparound.accounts.forms import SignInForm
 
 app_name = "accounts"
@@ -15,4 +16,6 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/set-up", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/verify", views.two_factor_verify, name="two_factor_verify"),
 ]

@@ -112,7 +112,8 @@ def _summary_out(person: Person) -> PersonSummaryOut:
         preferred_name=person.preferred_name,
         date_of_birth=person.date_of_birth,
         date_of_birth_is_approximate=person.date_of_birth_is_approximate,
-        postcode=person.postcode,
+        # A withheld address is shown only on the record, to the workers named for it.
+        postcode="" if person.address_withheld else person.postcode,
         # Prefetched by people_for_lists: no query per person.
         active_cases=[_case_out(case) for case in person.active_cases],  # type: ignore[attr-defined]
     )

@@ -13,10 +13,22 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
+from django.utils import timezone
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, Strict, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+)
 from pydantic_core import PydanticCustomError
 
+from wraparound.consent.categories import DataCategory
+from wraparound.consent.models import BreakGlassReason, Evidence, Purpose, RecipientKind
+from wraparound.directory.models import Sector
 from wraparound.people.choices import (
     LANGUAGE_NAMES,
     Gender,
@@ -30,6 +42,9 @@ from wraparound.people.choices import (
 MAX_ID = 2**63 - 1
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
+)
 
 
 def _iso_date_only(value: object) -> object:
@@ -49,7 +64,24 @@ def _no_nul(value: object) -> object:
     return value
 
 
+def _iso_datetime_only(value: object) -> object:
+    # As for dates: no Unix timestamps. A date alone means its midnight.
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "datetime_format", "Enter a date and time as YYYY-MM-DDTHH:MM[:SS][+HH:MM], or a date"
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    # Without an offset, the network's local time (settings.TIME_ZONE).
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime_only), AfterValidator(_aware)]
 Text = Annotated[str, Strict(), BeforeValidator(_no_nul)]
 
 
@@ -193,7 +225,10 @@ class PersonOut(Schema):
     withheld: list[WithheldOut] = Field(
         description="Categories you may not see, each with its reason; never silently empty."
     )
-    break_glass: bool = Field(description="You see this record only by an emergency access.")
+    break_glass: bool = Field(
+        description="Some of this record (perhaps all of it) you see only by an emergency "
+        "access: every read of it is flagged and reviewed."
+    )
 
 
 class HouseholdMemberOut(Schema):
@@ -246,3 +281,116 @@ class PageOut(Schema, Generic[ItemT]):
     page: int
     page_size: int
     results: list[ItemT]
+
+
+# --- consent, access log, break-glass ------------------------------------------------------
+
+
+class ConsentRecipientOut(Schema):
+    kind: str = Field(json_schema_extra={"enum": list(RecipientKind.values)})
+    organisation: str | None = Field(description="The organisation's slug (kind organisation).")
+    sector: str | None = Field(
+        description="Every organisation of this sector (kind sector).",
+        json_schema_extra={"enum": [*Sector.values, None]},
+    )
+
+
+CONSENT_STATUSES = ("active", "not_yet_in_force", "expired", "withdrawn")
+
+
+class ConsentOut(Schema):
+    id: int
+    person: int
+    recipient: ConsentRecipientOut
+    purpose: str = Field(json_schema_extra={"enum": list(Purpose.values)})
+    purpose_detail: str
+    categories: list[str] = Field(
+        json_schema_extra={"items": {"type": "string", "enum": list(DataCategory.values)}}
+    )
+    valid_from: datetime
+    valid_until: datetime | None = Field(description="Open-ended when null.")
+    evidence: str = Field(json_schema_extra={"enum": list(Evidence.values)})
+    evidence_note: str
+    status: str = Field(
+        description="Now: in force, not yet, ended, or withdrawn.",
+        json_schema_extra={"enum": list(CONSENT_STATUSES)},
+    )
+    recorded_by: str | None = Field(description="The recording worker's username.")
+    recorded_by_organisation: str | None = Field(description="Their organisation's slug.")
+    recorded_at: datetime
+    withdrawn_at: datetime | None
+
+
+class ConsentCreateIn(Schema):
+    """A consent the person gave, as told to you. Categories are data category codes; a
+    sensitive category (health, mental health, substance use, legal, safety) is shared only
+    when named, and substance use only with one named organisation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipient_kind: Text = Field(json_schema_extra={"enum": list(RecipientKind.values)})
+    recipient_organisation: Text | None = Field(
+        default=None,
+        max_length=100,
+        description="Slug of an organisation of your network (recipient_kind organisation).",
+    )
+    recipient_sector: Text = Field(
+        default="",
+        max_length=30,
+        description="recipient_kind sector: every organisation of this sector.",
+        json_schema_extra={"enum": ["", *Sector.values]},
+    )
+    purpose: Text = Field(json_schema_extra={"enum": list(Purpose.values)})
+    purpose_detail: Text = Field(
+        default="", max_length=200, description="For a referral: which one (required then)."
+    )
+    categories: list[Text] = Field(
+        max_length=len(DataCategory),
+        json_schema_extra={"items": {"type": "string", "enum": list(DataCategory.values)}},
+    )
+    valid_from: IsoDateTime | None = Field(
+        default=None, description="Now when omitted. Without an offset: the network's time."
+    )
+    valid_until: IsoDateTime | None = Field(default=None, description="Open-ended when omitted.")
+    evidence: Text = Field(json_schema_extra={"enum": list(Evidence.values)})
+    evidence_note: Text = Field(default="", max_length=300)
+
+
+class ConsentWithdrawIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field(default="", max_length=300)
+
+
+class AccessEventOut(Schema):
+    """One look at (or refused look at) the person's record."""
+
+    occurred_at: datetime
+    actor: str = Field(description="Who: the user (or system process) as recorded then.")
+    organisation: str = Field(description="Their organisation's name as recorded then.")
+    role: str
+    action: str = Field(description="What was opened, e.g. person.view, api.person.view.")
+    purpose: str
+    categories: list[str] = Field(description="The data categories shown (or asked for).")
+    decision: str = Field(json_schema_extra={"enum": ["allowed", "denied"]})
+    decision_reason: str
+    break_glass: bool = Field(description="Seen only by an emergency access.")
+
+
+class BreakGlassIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    person: StrictInt = Field(ge=1, le=MAX_ID, description="The person's id.")
+    reason: Text = Field(json_schema_extra={"enum": list(BreakGlassReason.values)})
+    justification: Text = Field(
+        max_length=2000,
+        description="Why you need the record now (at least 20 characters). Reviewed.",
+    )
+
+
+class BreakGlassOut(Schema):
+    id: int
+    person: int
+    reason: str = Field(json_schema_extra={"enum": list(BreakGlassReason.values)})
+    started_at: datetime
+    expires_at: datetime = Field(description="Access ends then; every read until is flagged.")

@@ -6,7 +6,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from wraparound.accounts.models import Membership
-from wraparound.cases.models import ClosureReason, EntryRoute
+from wraparound.cases.models import MAX_NOTE_LENGTH, NOTE_CATEGORIES, ClosureReason, EntryRoute
+from wraparound.consent.categories import DataCategory
 from wraparound.core.forms import GovukDateField, ServiceForm
 
 
@@ -76,3 +77,30 @@ class CloseCaseForm(ServiceForm):
         help_text="Required when the reason is 'Other'",
     )
     on = GovukDateField(label="Date closed", required=False, help_text="Leave blank for today")
+
+
+class CaseNoteForm(ServiceForm):
+    text = forms.CharField(
+        label="Note",
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Enter the note",
+            "max_length": f"The note must be {MAX_NOTE_LENGTH:,} characters or fewer",
+        },
+    )
+    category = forms.ChoiceField(
+        label="What is the note about?",
+        choices=[
+            (DataCategory.CASE_NOTES.value, "General casework"),
+            *((c.value, c.label) for c in NOTE_CATEGORIES if c != DataCategory.CASE_NOTES),
+        ],
+        initial=DataCategory.CASE_NOTES.value,
+        widget=forms.RadioSelect,
+        help_text=(
+            "A note about health, mental health, substance use, legal matters or safety is "
+            "shared only with organisations the person has agreed can see that kind of "
+            "information"
+        ),
+        error_messages={"required": "Choose what the note is about"},
+    )

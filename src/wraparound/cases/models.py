@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from wraparound.consent.categories import DataCategory, PersonalData
+from wraparound.consent.categories import SENSITIVE_CATEGORIES, DataCategory, PersonalData
+from wraparound.core.crypto import EncryptedTextField
 from wraparound.core.models import Network, TimeStampedModel
 from wraparound.directory.models import Organisation
 from wraparound.people.models import Household, Person
@@ -72,7 +73,7 @@ class Case(TimeStampedModel):
     stepped_down_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
-    closure_note = models.TextField(blank=True)
+    closure_note = EncryptedTextField(blank=True)
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -109,3 +110,41 @@ class Case(TimeStampedModel):
 
     def allowed_moves(self) -> frozenset[str]:
         return CASE_TRANSITIONS[self.status]
+
+
+# What a note may be about: a general case note, or one of the sensitive categories, which
+# only organisations with the person's consent for that category see.
+NOTE_CATEGORIES: tuple[DataCategory, ...] = (
+    DataCategory.CASE_NOTES,
+    *(c for c in DataCategory if c in SENSITIVE_CATEGORIES),
+)
+MAX_NOTE_LENGTH = 10_000
+
+
+class CaseNote(models.Model):
+    """A worker's note on a case, encrypted at rest, shared as its category allows.
+
+    Notes are never edited or deleted: a correction is a new note.
+    """
+
+    personal_data = PersonalData(DataCategory.CASE_NOTES)
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.CharField(
+        max_length=30,
+        choices=[(c.value, c.label) for c in NOTE_CATEGORIES],
+        default=DataCategory.CASE_NOTES,
+    )
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "-created_at"], name="case_note_by_case")]
+
+    def __str__(self) -> str:
+        return f"Note #{self.pk} on case {self.case_id}"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import Membership, Role
 from wraparound.audit.services import PersonRead, audit_reads
-from wraparound.cases.models import Case, CaseStatus
+from wraparound.cases.models import Case, CaseNote, CaseStatus
 from wraparound.consent.categories import DataCategory
 from wraparound.consent.models import Purpose
 from wraparound.consent.policy import Action, decide, visible_people
@@ -91,3 +97,79 @@ def key_workers_of(*, organisation: Organisation) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__username")
     )
+
+
+@dataclass(frozen=True)
+class CaseNotes:
+    """The notes on a case one actor may read (a page of them, newest first), and a line
+    for each reason others are withheld: "2 notes withheld: no consent for mental health"."""
+
+    page: Page[Any]
+    withheld: list[str]
+
+
+def _withheld_line(count: int, reason: str) -> str:
+    noun = "note" if count == 1 else "notes"
+    return f"{count} {noun} withheld: {reason.removeprefix('withheld: ')}"
+
+
+def case_notes(
+    *, actor: Actor, case: Case, page: str | int | None = None, per_page: int | None = None
+) -> CaseNotes:
+    """Each note through the access policy on its own category (the author's organisation
+    always reads its own). Withheld notes are counted, never decrypted; only the page shown
+    is read in full, and that read is audited with the categories shown and withheld."""
+    person = case.person
+    allowed: list[int] = []
+    reasons: Counter[str] = Counter()
+    withheld_categories: set[str] = set()
+    grounds: set[str] = set()
+    break_glass = False
+    metadata = (
+        CaseNote.objects.filter(case=case)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "category", "author_organisation_id")
+    )
+    for note_id, category, organisation_id in metadata:
+        decision = decide(
+            actor=actor,
+            person=person,
+            category=category,
+            recorded_by_organisation_id=organisation_id,
+        )
+        if decision:
+            allowed.append(note_id)
+            grounds.add(decision.reason)
+            break_glass = break_glass or decision.break_glass
+        else:
+            reasons[decision.reason] += 1
+            withheld_categories.add(category)
+    paginator: Paginator[Any] = Paginator(allowed, per_page or settings.WRAPAROUND_PAGE_SIZE)
+    page_of_ids = paginator.get_page(page)
+    notes = {
+        note.pk: note
+        for note in CaseNote.objects.filter(pk__in=list(page_of_ids)).select_related(
+            "author", "author_organisation"
+        )
+    }
+    shown: Page[Any] = Page(
+        [notes[note_id] for note_id in page_of_ids], page_of_ids.number, paginator
+    )
+    if notes or reasons:
+        audit_reads(
+            actor=actor,
+            action="case_notes.view",
+            purpose=Purpose.CARE_COORDINATION,
+            summary=f"Read {len(notes)} note(s) on case {case.reference}",
+            reads=[
+                PersonRead(
+                    person.pk,
+                    sorted({note.category for note in notes.values()}),
+                    "; ".join(sorted(grounds)) or "no note shown",
+                    break_glass,
+                    sorted(withheld_categories),
+                )
+            ],
+        )
+    withheld = [_withheld_line(count, reason) for reason, count in sorted(reasons.items())]
+    return CaseNotes(shown, withheld)

@@ -1,4 +1,4 @@
-"""Writes to cases: open, assign a key worker, step down, close, reopen."""
+"""Writes to cases: open, assign a key worker, step down, close, reopen, add a note."""
 
 from __future__ import annotations
 
@@ -10,16 +10,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
-from wraparound.accounts.models import CASE_OPENING_ROLES, Membership, Role, User
+from wraparound.accounts.models import CASE_OPENING_ROLES, CASEWORK_ROLES, Membership, Role, User
 from wraparound.audit.services import audit_record
 from wraparound.cases.models import (
     CASE_TRANSITIONS,
+    MAX_NOTE_LENGTH,
+    NOTE_CATEGORIES,
     Case,
+    CaseNote,
     CaseStatus,
     ClosureReason,
     EntryRoute,
 )
 from wraparound.cases.tasks import notify_key_worker_assigned
+from wraparound.consent.categories import DataCategory, category_label
 from wraparound.consent.policy import Action, decide
 from wraparound.people.models import Household, HouseholdMember, Person
 
@@ -266,3 +270,46 @@ def case_reopen(*, actor: Actor, case: Case) -> Case:
             {"status": ["The person already has another active case with this organisation"]}
         ) from exc
     return case
+
+
+def case_note_add(
+    *, actor: Actor, case: Case, text: str, category: str = DataCategory.CASE_NOTES
+) -> CaseNote:
+    """A note on the case by a caseworker of its lead organisation, encrypted at rest.
+
+    Its category decides who else sees it: a general case note goes where case notes are
+    shared; one about health, mental health, substance use, legal matters or safety only to
+    organisations holding the person's consent for that category.
+    """
+    _require_lead_role(actor, case.lead_organisation_id, CASEWORK_ROLES)
+    membership = actor.require_membership()
+    errors: dict[str, list[str]] = {}
+    text = text.strip()
+    if not text:
+        errors["text"] = ["Enter the note"]
+    elif len(text) > MAX_NOTE_LENGTH:
+        errors["text"] = [f"The note must be {MAX_NOTE_LENGTH:,} characters or fewer"]
+    if category not in NOTE_CATEGORIES:
+        errors["category"] = ["Choose what the note is about"]
+    if case.status == CaseStatus.CLOSED:
+        errors["text"] = ["Reopen the case before adding a note"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        note = CaseNote.objects.create(
+            case=case,
+            author=membership.user,
+            author_organisation_id=membership.organisation_id,
+            category=category,
+            text=text,
+        )
+        Case.objects.filter(pk=case.pk).update(last_activity_at=note.created_at)
+        audit_record(
+            actor=actor,
+            action="case_note.add",
+            person_id=case.person_id,
+            target=note,
+            summary=f"Note ({category_label(category)}) added to case {case.reference}",
+            categories=[category],
+        )
+    return note

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:case_id>/step-down", views.step_down, name="step_down"),
     path("<int:case_id>/close", views.close, name="close"),
     path("<int:case_id>/reopen", views.reopen, name="reopen"),
+    path("<int:case_id>/notes", views.add_note, name="add_note"),
 ]

@@ -1,4 +1,4 @@
-"""Staff pages for cases: open, see, assign a key worker, step down, close, reopen."""
+"""Staff pages for cases: open, see, assign a key worker, step down, close, reopen, notes."""
 
 from __future__ import annotations
 
@@ -7,14 +7,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wraparound.accounts.actor import actor_from_request
-from wraparound.accounts.models import CASE_OPENING_ROLES, User
+from wraparound.accounts.actor import Actor, actor_from_request
+from wraparound.accounts.models import CASE_OPENING_ROLES, CASEWORK_ROLES, User
 from wraparound.cases import services
-from wraparound.cases.forms import CloseCaseForm, KeyWorkerForm, OpenCaseForm, StepDownForm
+from wraparound.cases.forms import (
+    CaseNoteForm,
+    CloseCaseForm,
+    KeyWorkerForm,
+    OpenCaseForm,
+    StepDownForm,
+)
 from wraparound.cases.models import Case
-from wraparound.cases.selectors import assignable_key_workers, case_get, key_workers_of
+from wraparound.cases.selectors import (
+    assignable_key_workers,
+    case_get,
+    case_notes,
+    key_workers_of,
+)
 from wraparound.consent.policy import Action
 from wraparound.core.forms import posted
 from wraparound.people.selectors import household_for_person, person_get
@@ -66,26 +78,65 @@ def open_case(request: HttpRequest, person_id: int) -> HttpResponse:
     )
 
 
-@login_required
-def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    actor = actor_from_request(request)
-    case = case_get(actor=actor, case_id=case_id)
-    can_change = (
+def _leads(actor: Actor, case: Case, roles: frozenset[str]) -> bool:
+    return (
         actor.membership is not None
         and actor.membership.organisation_id == case.lead_organisation_id
-        and actor.membership.role in CASE_OPENING_ROLES
+        and actor.membership.role in roles
     )
+
+
+def _detail_page(
+    request: HttpRequest,
+    actor: Actor,
+    case: Case,
+    note_form: CaseNoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    can_add_note = _leads(actor, case, CASEWORK_ROLES) and case.is_active
     return render(
         request,
         "cases/detail.html",
         {
             "case": case,
-            "can_change": can_change,
+            "can_change": _leads(actor, case, CASE_OPENING_ROLES),
             "key_worker_form": KeyWorkerForm(workers=assignable_key_workers(case=case)),
             "close_form": CloseCaseForm(),
             "step_down_form": StepDownForm(),
+            "notes": case_notes(actor=actor, case=case, page=request.GET.get("page")),
+            "note_form": (note_form or CaseNoteForm()) if can_add_note else None,
         },
+        status=status,
     )
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = case_get(actor=actor, case_id=case_id)
+    return _detail_page(request, actor, case)
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    case = case_get(actor=actor, case_id=case_id, action=Action.EDIT, audit_as=None)
+    form = CaseNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_note_add(
+                actor=actor,
+                case=case,
+                text=form.cleaned_data["text"],
+                category=form.cleaned_data["category"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Note added")
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#notes")
+    return _detail_page(request, actor, case, note_form=form, status=400)
 
 
 def _case_action_page(

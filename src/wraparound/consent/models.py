@@ -13,7 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from wraparound.consent.categories import DataCategory
+from wraparound.consent.categories import DataCategory, PersonalData
+from wraparound.core.crypto import EncryptedTextField, document_storage
 from wraparound.core.models import Network
 from wraparound.directory.models import Organisation, Sector
 from wraparound.people.models import Person
@@ -75,7 +76,7 @@ class Consent(models.Model):
     valid_from = models.DateTimeField(default=timezone.now)
     valid_until = models.DateTimeField(null=True, blank=True)
     evidence = models.CharField(max_length=20, choices=Evidence.choices)
-    evidence_note = models.CharField(max_length=300, blank=True)
+    evidence_note = EncryptedTextField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -174,7 +175,7 @@ class LegalBasis(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="+"
     )
     categories = models.JSONField(default=list)
-    reason = models.TextField()
+    reason = EncryptedTextField()
     valid_from = models.DateTimeField(default=timezone.now)
     valid_until = models.DateTimeField()
     recorded_by = models.ForeignKey(
@@ -221,7 +222,7 @@ class BreakGlass(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="break_glasses")
     reason = models.CharField(max_length=30, choices=BreakGlassReason.choices)
-    justification = models.TextField()
+    justification = EncryptedTextField()
     started_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     review = models.CharField(max_length=20, choices=Review.choices, default=Review.PENDING)
@@ -229,7 +230,7 @@ class BreakGlass(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True)
+    review_note = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -241,3 +242,33 @@ class BreakGlass(models.Model):
     @property
     def is_active(self) -> bool:
         return self.started_at <= timezone.now() < self.expires_at
+
+
+class ConsentEvidence(models.Model):
+    """A signed consent form (a scan or a PDF), encrypted at rest, kept with its consent.
+
+    The file's type was checked by its content when it came in (PDF, PNG or JPEG); it is
+    only ever served as a download. See ``consent/evidence.py``.
+    """
+
+    personal_data = PersonalData(DataCategory.DOCUMENTS)
+
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="documents")
+    file = models.FileField(storage=document_storage, upload_to="consent", max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField(help_text="Bytes, before encryption.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name_plural = "consent evidence"
+
+    def __str__(self) -> str:
+        return f"{self.original_name} (consent #{self.consent_id})"

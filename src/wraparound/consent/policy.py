@@ -235,9 +235,9 @@ def _rare_grounds_people(actor: Actor, now: datetime) -> list[int]:
         )
         actor.cache[key] = sorted(
             set(
-                legal.order_by().values_list("person_id", flat=True).union(
-                    emergency.order_by().values_list("person_id", flat=True)
-                )
+                legal.order_by()
+                .values_list("person_id", flat=True)
+                .union(emergency.order_by().values_list("person_id", flat=True))
             )
         )
     ids: list[int] = actor.cache[key]

@@ -12,7 +12,7 @@ from wraparound.consent.categories import DataCategory
 from wraparound.consent.models import BreakGlass, Consent, LegalBasis, Review
 from wraparound.consent.policy import Action, decide
 from wraparound.people.models import Identifier, Person
-from wraparound.people.selectors import PersonNotFound, decide_or_404
+from wraparound.people.selectors import PersonNotFound, decide_or_404, person_get
 
 
 def _is_privacy_officer(actor: Actor, person: Person) -> bool:
@@ -111,4 +111,46 @@ def person_for_break_glass(*, actor: Actor, reference: str) -> Person:
             person = Person.objects.filter(pk=ids.pop()).first()
     if person is None:
         raise PersonNotFound("No person with that record number or identifier")
+    return person
+
+
+def person_for_trust_records(
+    *, actor: Actor, person_id: int, audit_as: str | None = None
+) -> Person:
+    """The person whose consents or access log are asked for (the API's entry point).
+
+    A privacy officer may ask about anyone in their network: overseeing consent and access
+    is their job, whether or not their organisation works with the person. Everyone else
+    only about someone their organisation works with (the policy's edit rule, as for
+    ``consents_for_person`` and ``access_log``); a refusal is audited and answered like a
+    missing person. ``audit_as`` records the read of their identity, if the caller shows it.
+    """
+    membership = actor.membership
+    if membership is not None and membership.is_active and membership.role == Role.PRIVACY_OFFICER:
+        person = Person.objects.filter(
+            pk=person_id, network_id=membership.organisation.network_id
+        ).first()
+        if person is None:
+            raise PersonNotFound("No person with that id")
+        if audit_as:
+            audit_reads(
+                actor=actor,
+                action=audit_as,
+                purpose="oversight",
+                summary="Opened for oversight",
+                reads=[PersonRead(person.pk, [DataCategory.IDENTITY], "privacy officer oversight")],
+            )
+        return person
+    return person_get(actor=actor, person_id=person_id, action=Action.EDIT, audit_as=audit_as)
+
+
+def person_for_break_glass_id(*, actor: Actor, person_id: int) -> Person:
+    """``person_for_break_glass`` by record id (the API): any person of the actor's network,
+    "not found" otherwise."""
+    membership = actor.require_membership()
+    person = Person.objects.filter(
+        pk=person_id, network_id=membership.organisation.network_id
+    ).first()
+    if person is None:
+        raise PersonNotFound("No person with that id")
     return person

@@ -96,6 +96,10 @@ def consent_record(
     start = valid_from or timezone.now()
     if valid_until is not None and valid_until <= start:
         errors["valid_until"] = ["The end must be after the start"]
+    if len(purpose_detail.strip()) > 200:
+        errors["purpose_detail"] = ["Must be 200 characters or fewer"]
+    if len(evidence_note.strip()) > 300:
+        errors["evidence_note"] = ["Must be 300 characters or fewer"]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -217,6 +221,7 @@ def legal_basis_end(*, actor: Actor, basis: LegalBasis) -> LegalBasis:
     membership = actor.require_membership()
     if membership.role != Role.MANAGER:
         raise PermissionDenied("Only a manager can end a legal basis")
+    require(decide(actor=actor, person=basis.person, action=Action.EDIT))
     if basis.ended_at is not None:
         return basis
     with transaction.atomic():

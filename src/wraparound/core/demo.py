@@ -3,13 +3,20 @@
 Two steps, so the randomness can be tested without a database:
 
 - ``build_plan(seed=..., people=..., today=...)`` turns a seed into a pure-Python plan: every
-  name, date of birth, address, identifier, household and case decided up front. The same
+  name, date of birth, address, identifier, household, case, consent and emergency access
+  decided up front. The same
   seed gives the same people, names and households (dates are drawn as "days before today",
   so they move with the calendar while everything else stays put).
 - ``apply_plan(plan, password=...)`` writes it. Configuration (the network, its areas,
-  organisations and staff) is created with the ORM; people, households and cases go through
-  the services, exactly as a worker's clicks would, so the search index, the audit trail and
-  the timelines come out right.
+  organisations and staff) is created with the ORM; people, households, cases, consents and
+  break-glass accesses go through the services, exactly as a worker's clicks would, so the
+  search index, the audit trail and the timelines come out right.
+
+Sharing is seeded so the trust layer can be tried: some people the one-stop supports consent
+to the housing association (`partner` sees part of their record; a third also name a
+sensitive category), a few to the mental health team, some consents have expired and exactly
+one was withdrawn; nobody consents to the law clinic (`outsider` sees no one). Two partner
+workers' emergency accesses wait in the privacy officer's review queue and one is reviewed.
 
 Phone numbers come from Ofcom's ranges reserved for drama (029 2018 0xxx and friends), which
 libphonenumber accepts as valid; its mobile drama range (07700 900xxx) it rejects, so the
@@ -24,7 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -40,6 +47,23 @@ from wraparound.cases.services import (
     case_close,
     case_open,
     case_step_down,
+)
+from wraparound.consent.categories import SENSITIVE_CATEGORIES, DataCategory
+from wraparound.consent.models import (
+    BreakGlass,
+    BreakGlassReason,
+    Consent,
+    Evidence,
+    Purpose,
+    RecipientKind,
+    Review,
+)
+from wraparound.consent.policy import visible_people
+from wraparound.consent.services import (
+    break_glass_review,
+    break_glass_start,
+    consent_record,
+    consent_withdraw,
 )
 from wraparound.core.models import Area, AreaLevel, Network
 from wraparound.directory.models import Organisation, OrganisationKind, Sector
@@ -492,6 +516,69 @@ CLOSURE_REASONS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
 )
 
 
+# --- Sharing: consents and emergency access ---------------------------------------------
+
+# What the housing association is told about a tenant the one-stop supports, and the
+# sensitive categories some people also agree to (for supported housing, say).
+HOUSING_SHARES: tuple[tuple[str, ...], ...] = (
+    (DataCategory.IDENTITY, DataCategory.HOUSEHOLD, DataCategory.FINANCES),
+    (DataCategory.IDENTITY, DataCategory.HOUSEHOLD, DataCategory.PLANS_REFERRALS),
+    (
+        DataCategory.IDENTITY,
+        DataCategory.HOUSEHOLD,
+        DataCategory.FINANCES,
+        DataCategory.DOCUMENTS,
+    ),
+)
+HOUSING_SENSITIVE: tuple[str, ...] = (DataCategory.MENTAL_HEALTH, DataCategory.HEALTH)
+MENTAL_HEALTH_SHARE: tuple[str, ...] = (
+    DataCategory.IDENTITY,
+    DataCategory.ASSESSMENTS,
+    DataCategory.HEALTH,
+    DataCategory.MENTAL_HEALTH,
+)
+CONSENT_NOTES: tuple[tuple[str, str], ...] = (
+    (Evidence.VERBAL, "Agreed at the first home visit, after the leaflet was read through."),
+    (Evidence.VERBAL, "Agreed on the phone; a copy of what is shared sent by post."),
+    (Evidence.SIGNED_FORM, "Signed consent form scanned to the file."),
+)
+EXPIRED_NOTE = "Paper form from the housing referral pack: it ran for a year, not renewed."
+WITHDRAWAL_REASON = (
+    "Told us at the review meeting they no longer want the housing association to have "
+    "their details."
+)
+# Who asks for emergency access, why, and what the privacy officer made of it.
+BREAK_GLASS: tuple[tuple[str, str, str, str, str], ...] = (
+    # (worker, organisation, reason, justification, review)
+    (
+        "mark.jenkins",
+        MENTAL_HEALTH,
+        BreakGlassReason.MEDICAL_EMERGENCY,
+        "Brought to A&E in crisis by the police overnight; the liaison team need to know "
+        "who already supports them and who to call.",
+        Review.PENDING,
+    ),
+    (
+        "lowri.davies",
+        DRUG_ALCOHOL,
+        BreakGlassReason.RISK_TO_LIFE,
+        "Suspected overdose reported by a neighbour; we need the address and the key "
+        "worker's number to send someone round.",
+        Review.PENDING,
+    ),
+    (
+        "ffion.harries",
+        FAMILY_SUPPORT,
+        BreakGlassReason.SAFEGUARDING_ADULT,
+        "Reported missing overnight by the family we support; the police asked who they "
+        "are in touch with.",
+        Review.JUSTIFIED,
+    ),
+)
+REVIEW_NOTE = "Police reference checked with the family support team; access was needed."
+REVIEWER = "privacy"
+
+
 # --- The plan ---------------------------------------------------------------------------
 
 
@@ -567,11 +654,54 @@ class HouseholdSpec:
     cases: list[CaseSpec] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ConsentSpec:
+    """A consent a person gave, recorded by their one-stop key worker; perhaps withdrawn."""
+
+    household: int  # index into the plan's households
+    member: int  # index into that household's members
+    recorded_by: str  # the person's one-stop key worker
+    recipient: str  # organisation slug
+    categories: tuple[str, ...]
+    valid_from: date
+    valid_until: date | None
+    evidence: str
+    evidence_note: str = ""
+    withdrawal_reason: str = ""  # given: withdrawn when seeded
+
+    def status(self, today: date) -> str:
+        if self.withdrawal_reason:
+            return "withdrawn"
+        if self.valid_until is not None and self.valid_until <= today:
+            return "expired"
+        return "active"
+
+    @property
+    def sensitive(self) -> bool:
+        return any(c in SENSITIVE_CATEGORIES for c in self.categories)
+
+
+@dataclass(frozen=True)
+class BreakGlassSpec:
+    """An emergency access by a partner agency's worker, started when seeded."""
+
+    household: int
+    member: int
+    worker: str
+    organisation: str
+    reason: str
+    justification: str
+    review: str = Review.PENDING
+    review_note: str = ""
+
+
 @dataclass
 class DemoPlan:
     seed: int
     today: date
     households: list[HouseholdSpec]
+    consents: list[ConsentSpec] = field(default_factory=list)
+    break_glasses: list[BreakGlassSpec] = field(default_factory=list)
 
     @property
     def people(self) -> list[PersonSpec]:
@@ -1188,13 +1318,128 @@ class _Planner:
         self.assign_key_workers(households)
         return households
 
+    # -- sharing --
+
+    def sharing(
+        self, households: list[HouseholdSpec]
+    ) -> tuple[list[ConsentSpec], list[BreakGlassSpec]]:
+        """Consents and emergency accesses for adults the one-stop supports and no partner
+        agency knows otherwise: active consents to the housing association (a third naming
+        a sensitive category), a few to the mental health team, some expired, exactly one
+        withdrawn; two break-glass accesses waiting for review and one reviewed. No consent
+        reaches the law clinic, so `outsider` still sees nobody. Drawn after everything
+        else, so the people, households and cases do not depend on it."""
+        candidates: list[tuple[int, int, CaseSpec]] = []
+        for h_index, household in enumerate(households):
+            if household.pathway != "one_stop":
+                continue
+            for case in household.cases:
+                adult = household.members[case.member].age_on(self.today) >= 18
+                if case.lead == ONE_STOP and case.status != CaseStatus.CLOSED and adult:
+                    candidates.append((h_index, case.member, case))
+        self.rng.shuffle(candidates)
+        # `keyworker` holds the first (sensitive) consent and the withdrawn one, if she can.
+        mine = [c for c in candidates if c[2].key_worker == ONE_STOP_KEY_WORKERS[0]][:2]
+        queue = mine + [c for c in candidates if c not in mine]
+
+        n = self.target
+        housing = max(3, round(0.05 * n))
+        sensitive = max(1, round(housing / 3))
+        expired = max(2, round(0.015 * n))
+        mental_health = max(1, round(0.004 * n))
+        # The first few make every kind appear (from about 40 people seeded: a smaller seed
+        # has fewer adults to go round, and the first kinds come first); the rest shuffled.
+        first = ["sensitive", "withdrawn", "break_glass", "housing", "expired"]
+        first += ["break_glass", "break_glass", "mental_health"]
+        rest = (
+            ["sensitive"] * (sensitive - 1)
+            + ["housing"] * (housing - sensitive - 1)
+            + ["expired"] * (expired - 1)
+            + ["mental_health"] * (mental_health - 1)
+        )
+        self.rng.shuffle(rest)
+
+        consents: list[ConsentSpec] = []
+        break_glasses: list[BreakGlassSpec] = []
+        emergencies = iter(BREAK_GLASS)
+        for kind, (h_index, member, case) in zip(first + rest, queue, strict=False):
+            if kind == "break_glass":
+                worker, org, reason, justification, review = next(emergencies)
+                break_glasses.append(
+                    BreakGlassSpec(
+                        household=h_index,
+                        member=member,
+                        worker=worker,
+                        organisation=org,
+                        reason=reason,
+                        justification=justification,
+                        review=review,
+                        review_note=REVIEW_NOTE if review != Review.PENDING else "",
+                    )
+                )
+                continue
+            if kind == "expired":
+                start = self.days_ago(self.rng.randint(400, 700))
+                consents.append(
+                    ConsentSpec(
+                        household=h_index,
+                        member=member,
+                        recorded_by=case.key_worker,
+                        recipient=HOUSING,
+                        categories=self.rng.choice(HOUSING_SHARES),
+                        valid_from=start,
+                        valid_until=start + timedelta(days=365),
+                        evidence=Evidence.SIGNED_FORM,
+                        evidence_note=EXPIRED_NOTE,
+                    )
+                )
+                continue
+            # In force: given at or soon after the case opened, some for two years.
+            start = min(self.today, case.opened_on + timedelta(days=self.rng.randint(0, 30)))
+            until: date | None = start + timedelta(days=730) if self.chance(0.4) else None
+            if until is not None and until <= self.today:
+                until = None
+            evidence, note = self.rng.choice(CONSENT_NOTES)
+            categories: tuple[str, ...]
+            if kind == "mental_health":
+                recipient, categories = MENTAL_HEALTH, MENTAL_HEALTH_SHARE
+                evidence = Evidence.SIGNED_FORM
+                note = "Signed at the joint review with the community mental health team."
+            else:
+                recipient, categories = HOUSING, self.rng.choice(HOUSING_SHARES)
+                if kind == "sensitive":
+                    categories += (self.rng.choice(HOUSING_SENSITIVE),)
+            consents.append(
+                ConsentSpec(
+                    household=h_index,
+                    member=member,
+                    recorded_by=case.key_worker,
+                    recipient=recipient,
+                    categories=categories,
+                    valid_from=start,
+                    valid_until=until,
+                    evidence=evidence,
+                    evidence_note=note,
+                    withdrawal_reason=WITHDRAWAL_REASON if kind == "withdrawn" else "",
+                )
+            )
+        return consents, break_glasses
+
 
 def build_plan(*, seed: int, people: int, today: date) -> DemoPlan:
     """Everything the seed will write, decided from the seed alone. No database access."""
     if people < MIN_PEOPLE:
         raise ValueError(f"Seed at least {MIN_PEOPLE} people, not {people}")
     planner = _Planner(seed=seed, people=people, today=today)
-    return DemoPlan(seed=seed, today=today, households=planner.build())
+    households = planner.build()
+    consents, break_glasses = planner.sharing(households)
+    return DemoPlan(
+        seed=seed,
+        today=today,
+        households=households,
+        consents=consents,
+        break_glasses=break_glasses,
+    )
 
 
 def nhs_check_digit(nine_digits: str) -> int | None:
@@ -1237,6 +1482,15 @@ class SeedSummary:
     cases_by_lead: dict[str, int]
     people_with_one_stop_case: int
     keyworker_open_cases: int
+    consents_active: int
+    consents_sensitive: int  # of the active ones, those naming a sensitive category
+    consents_expired: int
+    consents_withdrawn: int
+    break_glass_pending: int
+    break_glass_reviewed: int
+    partner_sees: int  # people the `partner` persona may see at all
+    partner_sees_by_consent: int  # of those, people seen through a consent only
+    outsider_sees: int
     logins: list[Login]
 
 
@@ -1315,7 +1569,7 @@ class _Writer:
     def actor(self, username: str, org_slug: str) -> Actor:
         return self.actors[(username, org_slug)]
 
-    def household(self, spec: HouseholdSpec) -> None:
+    def household(self, spec: HouseholdSpec) -> list[Person]:
         registrar = self.actor(REGISTRAR[spec.registered_by], spec.registered_by)
         people = [self.person(registrar, p) for p in spec.members]
         household: Household | None = None
@@ -1330,6 +1584,7 @@ class _Writer:
             )
         for case_spec in spec.cases:
             self.case(case_spec, people[case_spec.member], household)
+        return people
 
     def person(self, registrar: Actor, spec: PersonSpec) -> Person:
         person = person_create(
@@ -1392,6 +1647,49 @@ class _Writer:
                 on=spec.closed_on,
             )
 
+    @staticmethod
+    def at(day: date) -> datetime:
+        """Half past nine on ``day``, local time."""
+        return timezone.make_aware(datetime.combine(day, time(9, 30)))
+
+    def consent(self, spec: ConsentSpec, person: Person) -> Consent:
+        """Recorded by the person's one-stop key worker, as told at a visit; withdrawn
+        through the service too."""
+        actor = self.actor(spec.recorded_by, ONE_STOP)
+        consent = consent_record(
+            actor=actor,
+            person=person,
+            recipient_kind=RecipientKind.ORGANISATION,
+            recipient_organisation=self.organisations[spec.recipient],
+            purpose=Purpose.CARE_COORDINATION,
+            categories=spec.categories,
+            evidence=spec.evidence,
+            evidence_note=spec.evidence_note,
+            valid_from=min(self.at(spec.valid_from), timezone.now()),  # given today: now
+            valid_until=self.at(spec.valid_until) if spec.valid_until else None,
+        )
+        if spec.withdrawal_reason:
+            consent_withdraw(actor=actor, consent=consent, reason=spec.withdrawal_reason)
+        return consent
+
+    def break_glass(self, spec: BreakGlassSpec, person: Person) -> BreakGlass:
+        """Started by the partner agency's worker now (their key workers are e-mailed once
+        the seed commits), and reviewed by the privacy officer if the plan says so."""
+        access = break_glass_start(
+            actor=self.actor(spec.worker, spec.organisation),
+            person=person,
+            reason=spec.reason,
+            justification=spec.justification,
+        )
+        if spec.review != Review.PENDING:
+            access = break_glass_review(
+                actor=self.actor(REVIEWER, ONE_STOP),
+                access=access,
+                outcome=spec.review,
+                note=spec.review_note,
+            )
+        return access
+
 
 def is_seeded() -> bool:
     return Network.objects.filter(slug=NETWORK_SLUG).exists()
@@ -1407,8 +1705,16 @@ def apply_plan(
     writer = _Writer(plan, password=password, progress=progress)
     with transaction.atomic():
         network = writer.configure()
-        for household in plan.households:
-            writer.household(household)
+        people: dict[tuple[int, int], Person] = {}
+        for h_index, household in enumerate(plan.households):
+            for member, person in enumerate(writer.household(household)):
+                people[(h_index, member)] = person
+        for actor in writer.actors.values():
+            actor.cache.clear()  # grounds cached while writing people and cases
+        for consent in plan.consents:
+            writer.consent(consent, people[(consent.household, consent.member)])
+        for access in plan.break_glasses:
+            writer.break_glass(access, people[(access.household, access.member)])
         return _summarise(network, writer)
 
 
@@ -1416,6 +1722,14 @@ def _summarise(network: Network, writer: _Writer) -> SeedSummary:
     cases = Case.objects.filter(network=network)
     one_stop = writer.organisations[ONE_STOP]
     keyworker = writer.users["keyworker"]
+    now = timezone.now()
+    consents = Consent.objects.filter(network=network)
+    active = consents.active(now)
+    break_glasses = BreakGlass.objects.filter(network=network)
+    partner = writer.actor("partner", HOUSING)
+    partner_sees = visible_people(partner)
+    by_consent = active.covering(writer.organisations[HOUSING]).values("person_id")
+    related = cases.filter(lead_organisation=writer.organisations[HOUSING]).values("person_id")
     logins = []
     for username in PERSONAS:
         staff = STAFF_BY_USERNAME[username]
@@ -1436,6 +1750,20 @@ def _summarise(network: Network, writer: _Writer) -> SeedSummary:
         .distinct()
         .count(),
         keyworker_open_cases=cases.filter(key_worker=keyworker, status=CaseStatus.OPEN).count(),
+        consents_active=active.count(),
+        consents_sensitive=active.filter(categories__category__in=SENSITIVE_CATEGORIES)
+        .distinct()
+        .count(),
+        consents_expired=consents.filter(valid_until__lte=now, withdrawal__isnull=True).count(),
+        consents_withdrawn=consents.filter(withdrawal__isnull=False).count(),
+        break_glass_pending=break_glasses.filter(review=Review.PENDING).count(),
+        break_glass_reviewed=break_glasses.exclude(review=Review.PENDING).count(),
+        partner_sees=partner_sees.count(),
+        partner_sees_by_consent=partner_sees.filter(pk__in=by_consent)
+        .exclude(registered_by=writer.organisations[HOUSING])
+        .exclude(pk__in=related)
+        .count(),
+        outsider_sees=visible_people(writer.actor("outsider", LAW_CLINIC)).count(),
         logins=logins,
     )
 

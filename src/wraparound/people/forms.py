@@ -147,11 +147,22 @@ class PersonForm(ServiceForm):
         help_text="These shape the order in which needs are met",
     )
 
-    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+    ADDRESS_FIELDS = ("address_line_1", "address_line_2", "town", "postcode", "area")
+
+    def __init__(
+        self, *args: Any, network: Network, address_editable: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["area"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = _area_choices(network)
+        if not address_editable:  # withheld for safety from this worker: not shown, kept as is
+            for name in self.ADDRESS_FIELDS:
+                del self.fields[name]
+
+    @property
+    def address_editable(self) -> bool:
+        return "postcode" in self.fields
 
     @classmethod
     def initial_from(cls, details: PersonDetails) -> dict[str, Any]:
@@ -164,8 +175,18 @@ class PersonForm(ServiceForm):
         initial["area"] = str(details.area_id) if details.area_id else ""
         return initial
 
-    def to_details(self) -> PersonDetails:
-        data = self.cleaned_data
+    def to_details(self, *, keep: PersonDetails | None = None) -> PersonDetails:
+        """The typed details; fields not on the form (a withheld address) come from ``keep``."""
+        data = dict(self.cleaned_data)
+        if not self.address_editable:
+            assert keep is not None
+            data.update(
+                address_line_1=keep.address_line_1,
+                address_line_2=keep.address_line_2,
+                town=keep.town,
+                postcode=keep.postcode,
+                area=str(keep.area_id) if keep.area_id else "",
+            )
         return PersonDetails(
             given_name=data["given_name"],
             family_name=data["family_name"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -173,8 +174,14 @@ def person_record(
     """The record page's (and the API's) view of a person, audited as one read listing the
     categories shown and those withheld."""
     person = person_get(actor=actor, person_id=person_id, purpose=purpose, audit_as=None)
-    access = decide(actor=actor, person=person, purpose=purpose)
-    withheld = withheld_categories(actor=actor, person=person, purpose=purpose)
+    decisions = {
+        category: decide(actor=actor, person=person, category=category, purpose=purpose)
+        for category in DataCategory
+    }
+    withheld: dict[str, str] = {str(c): d.reason for c, d in decisions.items() if not d}
+    # Flagged when break-glass was needed for anything shown, not only for identity.
+    used_break_glass = any(d.break_glass for d in decisions.values() if d)
+    access = dataclasses.replace(decisions[DataCategory.IDENTITY], break_glass=used_break_glass)
     address = address_decision(actor=actor, person=person)
     groups = [
         g

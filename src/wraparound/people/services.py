@@ -8,15 +8,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
+from wraparound.accounts.models import Membership, User
 from wraparound.audit.services import audit_record, diff_fields
 from wraparound.cases.models import Case, CaseStatus
-from wraparound.consent.policy import Action, decide, may_register_people, require
+from wraparound.consent.categories import DataCategory
+from wraparound.consent.policy import (
+    Action,
+    address_decision,
+    decide,
+    may_register_people,
+    require,
+)
 from wraparound.core.models import Area
 from wraparound.people.choices import (
     LANGUAGE_NAMES,
@@ -79,6 +87,7 @@ class PersonDetails:
         return cls(**values)
 
 
+ADDRESS_FIELDS = frozenset({"address_line_1", "address_line_2", "town", "postcode", "area_id"})
 MODEL_FIELDS = [f.name for f in dataclasses.fields(PersonDetails) if f.name != "population_groups"]
 # The database's limits, checked up front so an over-long value is a field error, not a crash.
 _TEXT_LIMITS = {
@@ -244,6 +253,8 @@ def person_update(*, actor: Actor, person: Person, details: PersonDetails) -> Pe
     changes = diff_fields(before, after)
     if not changes:
         return person
+    if set(changes) & ADDRESS_FIELDS and not address_decision(actor=actor, person=person):
+        raise PermissionDenied("The address is withheld for safety: you cannot change it")
     with transaction.atomic():
         for name in MODEL_FIELDS:
             setattr(person, name, getattr(cleaned, name))
@@ -477,3 +488,66 @@ def household_save(
                 },
             )
     return household
+
+
+def person_set_address_withholding(
+    *, actor: Actor, person: Person, withheld: bool, visible_to: Sequence[User]
+) -> Person:
+    """Withhold a person's address for their safety (domestic abuse, a refuge): from then on
+    only the named workers see it, whatever else the access policy allows. The named workers
+    must be active staff of an organisation in the person's network. Lifting the withholding
+    clears the names, so a later withholding starts from an empty list."""
+    require(decide(actor=actor, person=person, action=Action.EDIT))
+    named = list(dict.fromkeys(visible_to))
+    errors: dict[str, list[str]] = {}
+    if withheld and not named:
+        errors["visible_to"] = ["Name at least one worker who may see the address"]
+    eligible = set(
+        Membership.objects.filter(
+            user__in=named,
+            user__is_active=True,
+            is_active=True,
+            organisation__network_id=person.network_id,
+        ).values_list("user_id", flat=True)
+    )
+    outsiders = [u for u in named if u.pk not in eligible]
+    if outsiders:
+        errors.setdefault("visible_to", []).append(
+            f"{', '.join(u.name for u in outsiders)} cannot be named: only active staff of "
+            "this network's organisations can see a withheld address"
+        )
+    if errors:
+        raise ValidationError(errors)
+    named = named if withheld else []
+    with transaction.atomic():
+        before_names = sorted(u.name for u in person.address_visible_to.all())
+        before_withheld = Person.objects.filter(pk=person.pk).values_list(
+            "address_withheld", flat=True
+        )[0]
+        after_names = sorted(u.name for u in named)
+        changes = diff_fields(
+            {"address_withheld": before_withheld, "address_visible_to": before_names},
+            {"address_withheld": withheld, "address_visible_to": after_names},
+        )
+        if not changes:
+            return person
+        Person.objects.filter(pk=person.pk).update(
+            address_withheld=withheld, updated_at=timezone.now()
+        )
+        person.address_withheld = withheld
+        person.address_visible_to.set(named)
+        summary = (
+            f"Address withheld for safety: shown only to {', '.join(after_names)}"
+            if withheld
+            else "Address no longer withheld"
+        )
+        audit_record(
+            actor=actor,
+            action="person.address_withholding",
+            person_id=person.pk,
+            target=person,
+            summary=summary,
+            categories=[DataCategory.SAFETY],
+            changes=changes,
+        )
+    return person

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from wraparound.consent import views as consent_views
 from wraparound.people import views
 
 app_name = "people"
@@ -14,5 +15,25 @@ urlpatterns = [
         "<int:person_id>/identifiers/<int:identifier_id>/remove",
         views.identifier_remove,
         name="identifier_remove",
+    ),
+    # Sharing and consent (the trust layer's pages about one person: consent/views.py)
+    path("<int:person_id>/consents/new", consent_views.consent_new, name="consent_new"),
+    path(
+        "<int:person_id>/consents/<int:consent_id>/withdraw",
+        consent_views.consent_withdraw,
+        name="consent_withdraw",
+    ),
+    path("<int:person_id>/legal-bases/new", consent_views.legal_basis_new, name="legal_basis_new"),
+    path(
+        "<int:person_id>/legal-bases/<int:basis_id>/end",
+        consent_views.legal_basis_end,
+        name="legal_basis_end",
+    ),
+    path("<int:person_id>/access-log", consent_views.access_log_page, name="access_log"),
+    path("<int:person_id>/access-log.csv", consent_views.access_log_csv, name="access_log_csv"),
+    path(
+        "<int:person_id>/address-withholding",
+        consent_views.address_withholding,
+        name="address_withholding",
     ),
 ]

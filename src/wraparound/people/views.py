@@ -12,7 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wraparound.accounts.actor import Actor, actor_from_request
 from wraparound.cases.selectors import cases_for_person
-from wraparound.consent.policy import Action, decide, may_register_people, require
+from wraparound.consent.policy import (
+    Action,
+    address_decision,
+    decide,
+    may_register_people,
+    require,
+)
+from wraparound.consent.views import sharing_for_record
 from wraparound.core.forms import posted
 from wraparound.core.pagination import paginate
 from wraparound.people import services
@@ -61,6 +68,7 @@ def record(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     record = person_record(actor=actor, person_id=person_id)
     person = record.person
+    can_edit = bool(decide(actor=actor, person=person, action=Action.EDIT))
     return render(
         request,
         "people/record.html",
@@ -72,7 +80,8 @@ def record(request: HttpRequest, person_id: int) -> HttpResponse:
             "cases": cases_for_person(actor=actor, person=person),
             "timeline": paginate(request, person_timeline(actor=actor, person=person), per_page=20),
             "identifier_form": IdentifierForm(),
-            "can_edit": bool(decide(actor=actor, person=person, action=Action.EDIT)),
+            "can_edit": can_edit,
+            "sharing": sharing_for_record(actor=actor, person=person, can_edit=can_edit),
         },
     )
 
@@ -104,11 +113,18 @@ def edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = person_get(
         actor=actor, person_id=person_id, action=Action.EDIT, audit_as="person.edit_form"
     )
-    initial = PersonForm.initial_from(PersonDetails.from_person(person))
-    form = PersonForm(posted(request), network=person.network, initial=initial)
+    current = PersonDetails.from_person(person)
+    form = PersonForm(
+        posted(request),
+        network=person.network,
+        initial=PersonForm.initial_from(current),
+        address_editable=address_decision(actor=actor, person=person).allowed,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(actor=actor, person=person, details=form.to_details())
+            services.person_update(
+                actor=actor, person=person, details=form.to_details(keep=current)
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:

@@ -20,7 +20,8 @@ ALREADY_SEEDED = (
 class Command(BaseCommand):
     help = (
         "Seed a fresh database with a realistic synthetic network: areas, agencies, staff, "
-        "people, households and cases. The same --seed gives the same people. "
+        "people, households, cases, consents and emergency accesses. The same --seed gives the "
+        "same people. "
         f"Staff passwords come from ${demo.PASSWORD_ENV} (default {demo.DEFAULT_PASSWORD!r})."
     )
 
@@ -80,6 +81,21 @@ class Command(BaseCommand):
         share = 100 * summary.people_with_one_stop_case / max(1, summary.people)
         write(f"  people with a one-stop case: {summary.people_with_one_stop_case} ({share:.0f}%)")
         write(f"  keyworker's open cases: {summary.keyworker_open_cases}")
+        consents = summary.consents_active + summary.consents_expired + summary.consents_withdrawn
+        write(
+            f"  consents: {consents} ({summary.consents_active} active, "
+            f"{summary.consents_sensitive} of them naming sensitive categories; "
+            f"{summary.consents_expired} expired; {summary.consents_withdrawn} withdrawn)"
+        )
+        write(
+            f"  partner sees {summary.partner_sees} people, "
+            f"{summary.partner_sees_by_consent} of them through a consent only; "
+            f"outsider sees {summary.outsider_sees}"
+        )
+        write(
+            f"  break-glass: {summary.break_glass_pending} waiting for review, "
+            f"{summary.break_glass_reviewed} reviewed"
+        )
 
     def print_logins(self, summary: demo.SeedSummary, password: str) -> None:
         rows = [("username", "role", "organisation", "password")] + [

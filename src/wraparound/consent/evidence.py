@@ -1,0 +1,260 @@
+"""Evidence of consent: signed forms uploaded as PDF, PNG or JPEG, encrypted at rest.
+
+An upload is checked before anything is kept: its size (``WRAPAROUND_MAX_UPLOAD_MB``), its
+type by its first bytes (never by its name or the type the browser claims), and, when
+``CLAMD_SOCKET`` is set, by ClamAV over clamd's INSTREAM protocol (an infected file, or a
+scanner that does not answer, means no upload). Files are stored under random names by
+``EncryptedFileSystemStorage`` and only ever served as a download, to workers who may change
+the person's record and to privacy officers of the network.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from wraparound.accounts.actor import Actor
+from wraparound.accounts.models import Role
+from wraparound.audit.services import PersonRead, audit_reads, audit_record
+from wraparound.consent.categories import DataCategory
+from wraparound.consent.models import Consent, ConsentEvidence, Purpose
+from wraparound.consent.policy import AccessDecision, Action, decide
+from wraparound.people.selectors import PersonNotFound
+
+# --- What a file is, by its content ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileType:
+    content_type: str
+    extension: str
+    label: str
+
+
+# Leading bytes ("magic numbers") of the formats accepted.
+SIGNATURES: tuple[tuple[bytes, FileType], ...] = (
+    (b"%PDF-", FileType("application/pdf", ".pdf", "PDF")),
+    (b"\x89PNG\r\n\x1a\n", FileType("image/png", ".png", "PNG")),
+    (b"\xff\xd8\xff", FileType("image/jpeg", ".jpg", "JPEG")),
+)
+ACCEPTED = "a PDF, PNG or JPEG"
+
+
+def detect_type(head: bytes) -> FileType | None:
+    for magic, kind in SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def max_upload_bytes() -> int:
+    return int(settings.WRAPAROUND_MAX_UPLOAD_MB) * 1024 * 1024
+
+
+# --- Antivirus: clamd's INSTREAM protocol over its unix socket -----------------------------
+
+
+class ScannerUnavailable(Exception):
+    """clamd could not be reached or gave an answer that is neither clean nor infected."""
+
+
+CLAMD_CHUNK = 64 * 1024
+
+
+def clamd_scan(chunks: Iterable[bytes], *, socket_path: str, timeout: float = 30) -> str | None:
+    """Stream the bytes to clamd: None when clean, the signature's name when infected.
+
+    The protocol: ``zINSTREAM\\0``, then chunks each prefixed with their length as a 4-byte
+    big-endian integer, then a zero length; clamd answers ``stream: OK`` or
+    ``stream: <signature> FOUND`` (or ``... ERROR``), ending with a NUL.
+    """
+    reply = b""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(socket_path)
+            try:
+                sock.sendall(b"zINSTREAM\0")
+                for chunk in chunks:
+                    for start in range(0, len(chunk), CLAMD_CHUNK):
+                        piece = chunk[start : start + CLAMD_CHUNK]
+                        sock.sendall(struct.pack("!I", len(piece)) + piece)
+                sock.sendall(struct.pack("!I", 0))
+            except BrokenPipeError:
+                pass  # clamd stopped reading (a size limit, say): its answer says why
+            while not reply.endswith(b"\0"):
+                data = sock.recv(4096)
+                if not data:
+                    break
+                reply += data
+    except OSError as exc:
+        raise ScannerUnavailable(f"clamd at {socket_path} did not answer: {exc}") from exc
+    answer = reply.rstrip(b"\0").decode("utf-8", "replace").strip()
+    if answer.endswith(" OK"):
+        return None
+    if answer.endswith(" FOUND"):
+        signature = answer.removesuffix(" FOUND").removeprefix("stream:").strip()
+        return signature or "unknown"
+    raise ScannerUnavailable(f"clamd answered {answer!r}")
+
+
+# --- Access ----------------------------------------------------------------------------------
+
+
+def _access(actor: Actor, consent: Consent) -> AccessDecision:
+    """Workers who may change the person's record, and the network's privacy officers."""
+    membership = actor.membership
+    if (
+        membership is not None
+        and membership.is_active
+        and membership.role == Role.PRIVACY_OFFICER
+        and membership.organisation.network_id == consent.network_id
+    ):
+        return AccessDecision(True, "privacy officer of the network")
+    return decide(actor=actor, person=consent.person, action=Action.EDIT)
+
+
+@dataclass(frozen=True)
+class EvidencePage:
+    consent: Consent
+    documents: list[ConsentEvidence]
+    can_upload: bool
+    person_shown: bool
+
+
+def consent_evidence_page(*, actor: Actor, consent_id: int) -> EvidencePage:
+    """A consent and its documents, for someone who may see them; else not found."""
+    consent = (
+        Consent.objects.select_related("person", "recipient_organisation")
+        .filter(pk=consent_id)
+        .first()
+    )
+    if consent is None or not _access(actor, consent):
+        raise PersonNotFound("No consent with that id")
+    documents = list(
+        ConsentEvidence.objects.filter(consent=consent).select_related(
+            "uploaded_by", "uploaded_by_organisation"
+        )
+    )
+    can_upload = bool(decide(actor=actor, person=consent.person, action=Action.EDIT))
+    person_shown = bool(decide(actor=actor, person=consent.person))
+    return EvidencePage(consent, documents, can_upload, person_shown)
+
+
+def consent_evidence_get(*, actor: Actor, evidence_id: int) -> ConsentEvidence:
+    """One document for download, audited as a read of the person's documents."""
+    evidence = (
+        ConsentEvidence.objects.select_related("consent__person").filter(pk=evidence_id).first()
+    )
+    if evidence is None:
+        raise PersonNotFound("No document with that id")
+    decision = _access(actor, evidence.consent)
+    if not decision:
+        raise PersonNotFound("No document with that id")
+    audit_reads(
+        actor=actor,
+        action="consent.evidence_download",
+        purpose=Purpose.CARE_COORDINATION,
+        summary=f"Downloaded a signed form of consent #{evidence.consent_id}",
+        reads=[
+            PersonRead(
+                evidence.consent.person_id,
+                [DataCategory.DOCUMENTS],
+                decision.reason,
+                decision.break_glass,
+            )
+        ],
+    )
+    return evidence
+
+
+def consent_evidence_open(evidence: ConsentEvidence) -> File:
+    """The decrypted content of a document the caller was allowed (consent_evidence_get)."""
+    return evidence.file.storage.open(evidence.file.name, "rb")
+
+
+# --- Upload ----------------------------------------------------------------------------------
+
+
+def _clean_name(name: str) -> str:
+    base = os.path.basename((name or "").replace("\\", "/"))
+    printable = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    return printable[-200:] or "document"
+
+
+def _refuse(message: str) -> ValidationError:
+    return ValidationError({"file": [message]})
+
+
+def _check(upload: UploadedFile) -> FileType:
+    size = upload.size or 0
+    limit = int(settings.WRAPAROUND_MAX_UPLOAD_MB)
+    if size == 0:
+        raise _refuse("The selected file is empty")
+    if size > max_upload_bytes():
+        raise _refuse(f"The selected file must be smaller than {limit}MB")
+    upload.seek(0)
+    kind = detect_type(upload.read(16))
+    upload.seek(0)
+    if kind is None:
+        raise _refuse(f"The selected file must be {ACCEPTED}")
+    if settings.CLAMD_SOCKET:
+        try:
+            signature = clamd_scan(
+                upload.chunks(), socket_path=settings.CLAMD_SOCKET, timeout=settings.CLAMD_TIMEOUT
+            )
+        except ScannerUnavailable as exc:
+            raise _refuse(
+                "The file could not be checked for viruses and was not uploaded. Try again later"
+            ) from exc
+        finally:
+            upload.seek(0)
+        if signature is not None:
+            raise _refuse(f"The selected file contains a virus ({signature}) and was not uploaded")
+    return kind
+
+
+def consent_evidence_attach(
+    *, actor: Actor, consent: Consent, upload: UploadedFile
+) -> ConsentEvidence:
+    """Keep a signed consent form with its consent, once it has passed every check."""
+    membership = actor.require_membership()
+    if not decide(actor=actor, person=consent.person, action=Action.EDIT):
+        raise PermissionDenied("Only organisations working with the person can add documents")
+    kind = _check(upload)
+    evidence = ConsentEvidence(
+        consent=consent,
+        original_name=_clean_name(upload.name or ""),
+        content_type=kind.content_type,
+        size=upload.size or 0,
+        uploaded_by=membership.user,
+        uploaded_by_organisation=membership.organisation,
+    )
+    evidence.file.save(f"{uuid.uuid4().hex}{kind.extension}", upload, save=False)
+    try:
+        with transaction.atomic():
+            evidence.save()
+            audit_record(
+                actor=actor,
+                action="consent.evidence_attach",
+                person_id=consent.person_id,
+                target=evidence,
+                summary=f"Signed form ({kind.label}, {evidence.size:,} bytes) added to "
+                f"consent #{consent.pk}",
+                categories=[DataCategory.DOCUMENTS],
+            )
+    except BaseException:
+        evidence.file.storage.delete(evidence.file.name)
+        raise
+    return evidence
