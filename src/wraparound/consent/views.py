@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -163,13 +163,9 @@ def sharing_for_record(*, actor: Actor, person: Person, can_edit: bool) -> Shari
 
 
 def _after_consent_recorded(consent: Consent) -> str:
-    """Where to go next: the upload page for a signed form (when that page is installed),
-    the person's sharing section otherwise."""
+    """Where to go next: the upload page for a signed form, the sharing section otherwise."""
     if consent.evidence == Evidence.SIGNED_FORM:
-        try:
-            return reverse("consent_evidence:upload", args=[consent.pk])
-        except NoReverseMatch:
-            pass
+        return reverse("consent_evidence:upload", args=[consent.pk])
     return reverse("people:record", args=[consent.person_id]) + "#sharing"
 
 
