@@ -106,6 +106,7 @@ def person_get(
     action: Action = Action.VIEW,
     purpose: str = Purpose.CARE_COORDINATION,
     audit_as: str | None = "person.view",
+    denied_as: str = "person.view",
 ) -> Person:
     """The person, if the actor may see (or, with ``action=EDIT``, change) them.
 
@@ -119,7 +120,7 @@ def person_get(
     if not decision:
         audit_denied(
             actor=actor,
-            action=audit_as or "person.view",
+            action=audit_as or denied_as,
             person_id=person.pk,
             categories=[DataCategory.IDENTITY],
             purpose=purpose,
@@ -173,7 +174,9 @@ def person_record(
 ) -> PersonRecord:
     """The record page's (and the API's) view of a person, audited as one read listing the
     categories shown and those withheld."""
-    person = person_get(actor=actor, person_id=person_id, purpose=purpose, audit_as=None)
+    person = person_get(
+        actor=actor, person_id=person_id, purpose=purpose, audit_as=None, denied_as=audit_as
+    )
     decisions = {
         category: decide(actor=actor, person=person, category=category, purpose=purpose)
         for category in DataCategory
