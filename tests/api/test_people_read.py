@@ -179,7 +179,13 @@ def test_pagination(personas, api_client_for):
     assert [len(page["results"]) for page in pages] == [3, 3, 1]
     assert [row["id"] for page in pages for row in page["results"]] == [p.pk for p in people]
     past_the_end = client.get("/api/v1/people", {"page": 4, "page_size": 3}).json()
-    assert past_the_end == {"count": 7, "page": 4, "page_size": 3, "results": []}
+    assert past_the_end == {
+        "count": 7,
+        "count_capped": False,
+        "page": 4,
+        "page_size": 3,
+        "results": [],
+    }
 
 
 def test_page_size_defaults_to_25(personas, api_client_for):

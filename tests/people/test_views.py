@@ -229,3 +229,37 @@ def test_identifier_add_and_remove(personas, keyworker_client):
     keyworker_client.post(f"/people/{person.pk}/identifiers/{identifier.pk}/remove")
     assert person.identifiers.count() == 0
     assert AuditEvent.objects.filter(action="identifier.remove").count() == 1
+
+
+def test_broad_searches_say_more_than_the_cap(personas, keyworker_client, monkeypatch):
+    from wraparound.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    for _ in range(5):
+        f.PersonFactory(
+            network=personas.network, family_name="Jones", registered_by=personas.one_stop
+        )
+    page = keyworker_client.get("/people/", {"name": "jones"}).content.decode()
+    assert "More than 3 people found" in page
+    assert "Add more of the name" in page
+    few = keyworker_client.get("/people/", {"name": "jones", "page": "1"}).context["page"]
+    assert few.paginator.count == 4  # counted no further than the cap + 1
+
+
+def test_api_list_reports_a_capped_count(personas, monkeypatch):
+    from tests.api.clients import bearer_client
+    from wraparound.accounts.actor import Actor
+    from wraparound.accounts.services import api_token_create
+    from wraparound.api import people as api_people
+    from wraparound.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    monkeypatch.setattr(api_people, "COUNT_CAP", 3)
+    for _ in range(5):
+        f.PersonFactory(
+            network=personas.network, family_name="Jones", registered_by=personas.one_stop
+        )
+    _, raw = api_token_create(actor=Actor.system("test"), user=personas.keyworker)
+    body = bearer_client(raw).get("/api/v1/people", {"q": "jones"}).json()
+    assert (body["count"], body["count_capped"]) == (4, True)
+    assert len(body["results"]) == 5

@@ -8,6 +8,8 @@ from django.db.models import Model, QuerySet
 from ninja import Schema
 from pydantic import Field
 
+from wraparound.core.pagination import capped_count
+
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
@@ -19,9 +21,10 @@ class PageParams(Schema):
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
-def page_of(items: QuerySet[M], params: PageParams) -> tuple[int, list[M]]:
-    """The total number of items and the requested page of them (empty past the end)."""
-    count = items.count()
+def page_of(items: QuerySet[M], params: PageParams, *, capped: bool = False) -> tuple[int, list[M]]:
+    """The total number of items (with ``capped``, counted only up to COUNT_CAP + 1) and the
+    requested page of them (empty past the end)."""
+    count = capped_count(items) if capped else items.count()
     start = (params.page - 1) * params.page_size
     if start >= count:
         return count, []

@@ -35,6 +35,7 @@ from wraparound.api.schemas import (
 from wraparound.cases.models import Case
 from wraparound.cases.selectors import cases_for_person
 from wraparound.consent.categories import DataCategory
+from wraparound.core.pagination import COUNT_CAP
 from wraparound.people.models import Person
 from wraparound.people.selectors import (
     PersonRecord,
@@ -181,10 +182,11 @@ def list_people(request: HttpRequest, filters: Query[PeopleFilters]) -> PageOut[
         identifier=filters.identifier,
         caseload_only=filters.caseload == "mine",
     )
-    count, page = page_of(people_for_lists(people), filters)
+    count, page = page_of(people_for_lists(people), filters, capped=True)
     audit_list_reads(actor=actor, people=page, action="api.person.list")
     return PageOut[PersonSummaryOut](
         count=count,
+        count_capped=count > COUNT_CAP,
         page=filters.page,
         page_size=filters.page_size,
         results=[_summary_out(person) for person in page],

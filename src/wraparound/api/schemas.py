@@ -277,7 +277,12 @@ ItemT = TypeVar("ItemT")
 
 
 class PageOut(Schema, Generic[ItemT]):
-    count: int = Field(description="Matches across all pages.")
+    count: int = Field(
+        description="Matches across all pages; when count_capped, at least this many."
+    )
+    count_capped: bool = Field(
+        False, description="The search matched more than 1,000: count stops at 1,001."
+    )
     page: int
     page_size: int
     results: list[ItemT]

@@ -2,12 +2,44 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
+
+# Broad searches are told "more than 1,000" rather than counted: counting every person a
+# worker may see costs far more than the page itself, and nobody pages through 1,000 rows.
+COUNT_CAP = 1000
 
 
-def paginate(request: HttpRequest, items: Any, *, per_page: int | None = None) -> Page:
-    """The requested page of ``items``; an out-of-range or malformed page gives the nearest."""
-    paginator = Paginator(items, per_page or settings.WRAPAROUND_PAGE_SIZE)
+def capped_count(items: Any, cap: int | None = None) -> int:
+    """How many items there are, counting no further than ``cap + 1``."""
+    cap = COUNT_CAP if cap is None else cap
+    if isinstance(items, QuerySet):
+        return items[: cap + 1].count()
+    return min(len(items), cap + 1)
+
+
+class CappedPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        return capped_count(self.object_list)
+
+    @property
+    def cap(self) -> int:
+        return COUNT_CAP
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def paginate(
+    request: HttpRequest, items: Any, *, per_page: int | None = None, capped: bool = False
+) -> Page:
+    """The requested page of ``items``; an out-of-range or malformed page gives the nearest.
+    With ``capped``, the total is counted only up to COUNT_CAP (see CappedPaginator)."""
+    paginator_class = CappedPaginator if capped else Paginator
+    paginator = paginator_class(items, per_page or settings.WRAPAROUND_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
 

@@ -57,7 +57,7 @@ def search(request: HttpRequest) -> HttpResponse:
             date_of_birth=form.cleaned_data["date_of_birth"],
             identifier=form.cleaned_data["identifier"],
         )
-        page = paginate(request, people_for_lists(people))
+        page = paginate(request, people_for_lists(people), capped=True)
         audit_list_reads(actor=actor, people=page, action="person.search")
     template = "people/_results.html" if request.htmx else "people/search.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form, "page": page})
