@@ -12,7 +12,7 @@ the association's own cases and consents.
 - **decision, cold**: the first decision for a person in a request (a new ``Actor``), which
   loads the grounds: a few queries.
 - **list page**: ``people.selectors.person_search`` as the search page and the API list use it:
-  ``people_for_lists``, a ``Paginator`` of 50, the count and the first page turned into
+  ``people_for_lists``, a ``CappedPaginator`` of 50 (as the page), the count and the first page turned into
   ``Person`` objects (with their active cases). **Without the policy** is the very same call
   with ``visible_people`` swapped for ``Person.objects.all()``: the same name tokens, ordering,
   page and count. **With the policy and the audit** adds ``audit_list_reads`` of the 50 rows, as
@@ -346,11 +346,13 @@ def load(n_people: int, rng: random.Random) -> Loaded:
 def list_page(actor: Actor, name: str) -> list[Person]:
     """What the search page and the API list ask of the selectors: the count and the first
     page of 50, with what a list shows beside each person."""
-    from django.core.paginator import Paginator
-
+    from wraparound.core.pagination import CappedPaginator
     from wraparound.people.selectors import people_for_lists, person_search
 
-    page = Paginator(people_for_lists(person_search(actor=actor, name=name)), PAGE_SIZE).get_page(1)
+    # As the search page does: the count stops at 1,000 ("more than 1,000 people found").
+    page = CappedPaginator(
+        people_for_lists(person_search(actor=actor, name=name)), PAGE_SIZE
+    ).get_page(1)
     page.paginator.count  # noqa: B018 (the count query: the page shows it)
     return list(page)
 

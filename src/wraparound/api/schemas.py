@@ -281,7 +281,7 @@ class PageOut(Schema, Generic[ItemT]):
         description="Matches across all pages; when count_capped, at least this many."
     )
     count_capped: bool = Field(
-        False, description="The search matched more than 1,000: count stops at 1,001."
+        default=False, description="The search matched more than 1,000: count stops at 1,001."
     )
     page: int
     page_size: int
