@@ -12,7 +12,8 @@ the association's own cases and consents.
 - **decision, cold**: the first decision for a person in a request (a new ``Actor``), which
   loads the grounds: a few queries.
 - **list page**: ``people.selectors.person_search`` as the search page and the API list use it:
-  ``people_for_lists``, a ``CappedPaginator`` of 50 (as the page), the count and the first page turned into
+  ``people_for_lists``, a ``CappedPaginator`` of 50 (as the page), the count and the first
+  page turned into
   ``Person`` objects (with their active cases). **Without the policy** is the very same call
   with ``visible_people`` swapped for ``Person.objects.all()``: the same name tokens, ordering,
   page and count. **With the policy and the audit** adds ``audit_list_reads`` of the 50 rows, as

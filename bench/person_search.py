@@ -3,7 +3,8 @@
 Three layers are timed for the same mix of searches a key worker makes:
 
 - **selector**: ``people.selectors.person_search`` used the way the search page uses it, a
-  ``CappedPaginator`` of 25 (as the page: counts stop at 1,000): the count and the first page, turned into ``Person`` objects;
+  ``CappedPaginator`` of 25 (as the page: counts stop at 1,000): the count and the first
+  page, turned into ``Person`` objects;
 - **HTTP**: the whole staff search page, ``GET /people/?name=...``, through Django's test client
   signed in as the key worker (middleware, session, form, selector, template);
 - **raw SQL**: the selector's own two statements (captured with their parameters) replayed on a
@@ -468,9 +469,8 @@ def selector_page(user: User, search: Search) -> tuple[int, list[Any]]:
     The actor is new each time, as in a request: what the access policy caches per actor is
     paid on every call. Its membership is cached on the user, as the sign-in would have done.
     """
-    from wraparound.core.pagination import CappedPaginator
-
     from wraparound.accounts.actor import actor_for_user
+    from wraparound.core.pagination import CappedPaginator
     from wraparound.people.selectors import person_search
 
     actor = actor_for_user(user, via="web")
