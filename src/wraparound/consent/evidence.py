@@ -25,11 +25,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from wraparound.accounts.actor import Actor
-from wraparound.accounts.models import Role
 from wraparound.audit.services import PersonRead, audit_reads, audit_record
 from wraparound.consent.categories import DataCategory
 from wraparound.consent.models import Consent, ConsentEvidence, Purpose
-from wraparound.consent.policy import AccessDecision, Action, decide
+from wraparound.consent.policy import AccessDecision, Action, decide, is_privacy_officer
 from wraparound.people.selectors import PersonNotFound
 
 # --- What a file is, by its content ------------------------------------------------------
@@ -114,13 +113,7 @@ def clamd_scan(chunks: Iterable[bytes], *, socket_path: str, timeout: float = 30
 
 def _access(actor: Actor, consent: Consent) -> AccessDecision:
     """Workers who may change the person's record, and the network's privacy officers."""
-    membership = actor.membership
-    if (
-        membership is not None
-        and membership.is_active
-        and membership.role == Role.PRIVACY_OFFICER
-        and membership.organisation.network_id == consent.network_id
-    ):
+    if is_privacy_officer(actor, network_id=consent.network_id):
         return AccessDecision(True, "privacy officer of the network")
     return decide(actor=actor, person=consent.person, action=Action.EDIT)
 

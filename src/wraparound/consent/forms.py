@@ -50,20 +50,55 @@ def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) ->
     field.choices = choices
 
 
-class _OrganisationMixin:
-    """Resolves the chosen organisation id to the network's organisation."""
+class _SharingForm(ServiceForm):
+    """What the consent and legal-basis forms share: a recipient organisation of the network
+    and the categories of information, standard and sensitive."""
 
-    network: Network
-    cleaned_data: dict[str, Any]
+    organisation_blank = "Choose one"
+
+    categories = forms.MultipleChoiceField(
+        label="Standard information",
+        required=False,
+        choices=STANDARD_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=UNKNOWN_CATEGORY,
+    )
+    sensitive_categories = forms.MultipleChoiceField(
+        label="Sensitive information",
+        required=False,
+        choices=SENSITIVE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Sensitive: shared only when named here",
+        error_messages=UNKNOWN_CATEGORY,
+    )
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.network = network
+        _set_choices(
+            self,
+            "recipient_organisation",
+            organisation_choices(network, blank=self.organisation_blank),
+        )
 
     def organisation(self) -> Organisation | None:
+        """The chosen organisation, looked up within the network."""
         value = self.cleaned_data.get("recipient_organisation")
         if not value:
             return None
         return Organisation.objects.filter(pk=int(value), network=self.network).first()
 
+    def all_categories(self) -> list[str]:
+        data = self.cleaned_data
+        return [*data["categories"], *data["sensitive_categories"]]
 
-class ConsentForm(_OrganisationMixin, ServiceForm):
+
+class ConsentForm(_SharingForm):
+    field_order = [
+        "recipient_kind", "recipient_organisation", "recipient_sector", "purpose",
+        "purpose_detail", "categories", "sensitive_categories", "valid_from", "valid_until",
+        "evidence", "evidence_note",
+    ]  # fmt: skip
     recipient_kind = forms.ChoiceField(
         label="Who may the information be shared with?",
         choices=RecipientKind.choices,
@@ -96,22 +131,6 @@ class ConsentForm(_OrganisationMixin, ServiceForm):
         max_length=200,
         help_text="Needed when the consent is for a specific referral",
     )
-    categories = forms.MultipleChoiceField(
-        label="Standard information",
-        required=False,
-        choices=STANDARD_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages=UNKNOWN_CATEGORY,
-    )
-    sensitive_categories = forms.MultipleChoiceField(
-        label="Sensitive information",
-        required=False,
-        choices=SENSITIVE_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Sensitive: shared only when named here. Substance use can only be shared "
-        "with one named organisation.",
-        error_messages=UNKNOWN_CATEGORY,
-    )
     valid_from = GovukDateField(
         label="Valid from",
         help_text="For example, 27 3 2026",
@@ -136,15 +155,11 @@ class ConsentForm(_OrganisationMixin, ServiceForm):
     )
 
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.network = network
-        _set_choices(
-            self, "recipient_organisation", organisation_choices(network, blank="Choose one")
+        super().__init__(*args, network=network, **kwargs)
+        self.fields["sensitive_categories"].help_text = (
+            "Sensitive: shared only when named here. Substance use can only be shared "
+            "with one named organisation."
         )
-
-    def all_categories(self) -> list[str]:
-        data = self.cleaned_data
-        return [*data["categories"], *data["sensitive_categories"]]
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -172,7 +187,13 @@ class WithdrawConsentForm(ServiceForm):
     )
 
 
-class LegalBasisForm(_OrganisationMixin, ServiceForm):
+class LegalBasisForm(_SharingForm):
+    organisation_blank = "Choose an organisation"
+    field_order = [
+        "kind", "recipient_organisation", "categories", "sensitive_categories", "reason",
+        "valid_until",
+    ]  # fmt: skip
+
     kind = forms.ChoiceField(
         label="Legal basis",
         choices=LegalBasisKind.choices,
@@ -187,21 +208,6 @@ class LegalBasisForm(_OrganisationMixin, ServiceForm):
             "invalid_choice": "That organisation is not in this network",
         },
     )
-    categories = forms.MultipleChoiceField(
-        label="Standard information",
-        required=False,
-        choices=STANDARD_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages=UNKNOWN_CATEGORY,
-    )
-    sensitive_categories = forms.MultipleChoiceField(
-        label="Sensitive information",
-        required=False,
-        choices=SENSITIVE_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Sensitive: shared only when named here",
-        error_messages=UNKNOWN_CATEGORY,
-    )
     reason = forms.CharField(
         label="Reason for sharing without consent",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -214,15 +220,6 @@ class LegalBasisForm(_OrganisationMixin, ServiceForm):
         error_messages={"required": "Enter the date the sharing ends"},
     )
 
-    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.network = network
-        _set_choices(
-            self,
-            "recipient_organisation",
-            organisation_choices(network, blank="Choose an organisation"),
-        )
-
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
         organisation = self.organisation()
@@ -230,7 +227,7 @@ class LegalBasisForm(_OrganisationMixin, ServiceForm):
         return {
             "kind": data["kind"],
             "recipient_organisation": organisation,
-            "categories": [*data["categories"], *data["sensitive_categories"]],
+            "categories": self.all_categories(),
             "reason": data["reason"],
             "valid_until": self.legal_basis_end(data["valid_until"]),
         }

@@ -31,7 +31,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
-from wraparound.accounts.models import CASEWORK_ROLES
+from wraparound.accounts.models import CASEWORK_ROLES, Role
 from wraparound.cases.models import Case
 from wraparound.consent.categories import (
     NO_REDISCLOSURE,
@@ -264,6 +264,18 @@ def visible_people(actor: Actor) -> QuerySet[Person]:
     if rare:
         granted |= Q(pk__in=rare)
     return Person.objects.filter(Q(network_id=org.network_id) & granted)
+
+
+def is_privacy_officer(actor: Actor, *, network_id: int | None = None) -> bool:
+    """An active privacy officer (of ``network_id``, when given): they audit access to every
+    record of their network (access logs, consents, evidence, the break-glass queue)."""
+    membership = actor.membership
+    return (
+        membership is not None
+        and membership.is_active
+        and membership.role == Role.PRIVACY_OFFICER
+        and (network_id is None or membership.organisation.network_id == network_id)
+    )
 
 
 def require(decision: AccessDecision) -> None:

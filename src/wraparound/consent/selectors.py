@@ -5,30 +5,19 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from wraparound.accounts.actor import Actor
-from wraparound.accounts.models import Role
 from wraparound.audit.models import AuditEvent, AuditKind
 from wraparound.audit.services import PersonRead, audit_reads
 from wraparound.consent.categories import DataCategory
 from wraparound.consent.models import BreakGlass, Consent, LegalBasis, Review
-from wraparound.consent.policy import Action, decide
+from wraparound.consent.policy import Action, decide, is_privacy_officer
 from wraparound.people.models import Identifier, Person
 from wraparound.people.selectors import PersonNotFound, decide_or_404, person_get
-
-
-def _is_privacy_officer(actor: Actor, person: Person) -> bool:
-    membership = actor.membership
-    return (
-        membership is not None
-        and membership.is_active
-        and membership.role == Role.PRIVACY_OFFICER
-        and membership.organisation.network_id == person.network_id
-    )
 
 
 def consents_for_person(*, actor: Actor, person: Person) -> QuerySet[Consent]:
     """Every consent the person gave, newest first, in force or not (history is kept).
     For organisations working with the person, and privacy officers."""
-    if not _is_privacy_officer(actor, person):
+    if not is_privacy_officer(actor, network_id=person.network_id):
         decide_or_404(actor=actor, person=person, action=Action.EDIT)
     return (
         Consent.objects.filter(person=person)
@@ -48,7 +37,7 @@ def consent_get(*, actor: Actor, consent_id: int) -> Consent:
 
 
 def legal_bases_for_person(*, actor: Actor, person: Person) -> QuerySet[LegalBasis]:
-    if not _is_privacy_officer(actor, person):
+    if not is_privacy_officer(actor, network_id=person.network_id):
         decide_or_404(actor=actor, person=person, action=Action.EDIT)
     return LegalBasis.objects.filter(person=person).select_related(
         "recipient_organisation", "recorded_by"
@@ -59,7 +48,7 @@ def access_log(*, actor: Actor, person: Person, export: bool = False) -> QuerySe
     """Who looked at (or was refused) this person's record: organisation, role, time, purpose
     and categories. For the organisations working with them (subject access requests) and
     privacy officers. Reading it, and exporting it, are audited in turn."""
-    if not _is_privacy_officer(actor, person):
+    if not is_privacy_officer(actor, network_id=person.network_id):
         decide_or_404(actor=actor, person=person, action=Action.EDIT)
     audit_reads(
         actor=actor,
@@ -76,7 +65,7 @@ def access_log(*, actor: Actor, person: Person, export: bool = False) -> QuerySe
 def break_glass_queue(*, actor: Actor, include_reviewed: bool = False) -> QuerySet[BreakGlass]:
     """Emergency accesses of the privacy officer's network, pending first, newest first."""
     membership = actor.membership
-    if membership is None or membership.role != Role.PRIVACY_OFFICER:
+    if membership is None or not is_privacy_officer(actor):
         return BreakGlass.objects.none()
     queue = BreakGlass.objects.filter(network_id=membership.organisation.network_id)
     if not include_reviewed:
@@ -126,7 +115,7 @@ def person_for_trust_records(
     missing person. ``audit_as`` records the read of their identity, if the caller shows it.
     """
     membership = actor.membership
-    if membership is not None and membership.is_active and membership.role == Role.PRIVACY_OFFICER:
+    if membership is not None and is_privacy_officer(actor):
         person = Person.objects.filter(
             pk=person_id, network_id=membership.organisation.network_id
         ).first()

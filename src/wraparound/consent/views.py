@@ -36,7 +36,7 @@ from wraparound.consent.forms import (
     WithdrawConsentForm,
 )
 from wraparound.consent.models import BreakGlass, Consent, Evidence, LegalBasis, Purpose
-from wraparound.consent.policy import Action, decide, require
+from wraparound.consent.policy import Action, decide, is_privacy_officer, require
 from wraparound.consent.selectors import (
     access_log,
     break_glass_get,
@@ -56,13 +56,6 @@ from wraparound.people.services import person_set_address_withholding
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _is_privacy_officer(actor: Actor) -> bool:
-    membership = actor.membership
-    return (
-        membership is not None and membership.is_active and membership.role == Role.PRIVACY_OFFICER
-    )
-
-
 def _person_to_change(actor: Actor, person_id: int, *, audit_as: str | None) -> Person:
     """The person, if the actor may see them (404 otherwise) and change their record (403
     with the policy's reason otherwise: they can see the person, so nothing is revealed)."""
@@ -74,7 +67,7 @@ def _person_to_change(actor: Actor, person_id: int, *, audit_as: str | None) -> 
 def _person_for_oversight(actor: Actor, person_id: int) -> Person:
     """The person whose access log is asked for: anyone in the network for a privacy
     officer; otherwise as ``_person_to_change``. The access log audits the read itself."""
-    if _is_privacy_officer(actor):
+    if is_privacy_officer(actor):
         return person_for_trust_records(actor=actor, person_id=person_id)
     return _person_to_change(actor, person_id, audit_as=None)
 
@@ -135,7 +128,7 @@ class Sharing:
 def sharing_for_record(*, actor: Actor, person: Person, can_edit: bool) -> Sharing | None:
     """What the record page shows under "Sharing and consent": for organisations working with
     the person (who record consent) and privacy officers; None for everyone else."""
-    if not (can_edit or _is_privacy_officer(actor)):
+    if not (can_edit or is_privacy_officer(actor)):
         return None
     now = timezone.now()
     consents = [
@@ -464,7 +457,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
 
 
 def _require_privacy_officer(actor: Actor) -> None:
-    if not _is_privacy_officer(actor):
+    if not is_privacy_officer(actor):
         raise PermissionDenied("Only a privacy officer reviews emergency access.")
 
 
