@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "wraparound.directory",
     "wraparound.people",
     "wraparound.cases",
+    "wraparound.eligibility",
+    "wraparound.linkage",
     "wraparound.api",
 ]
 

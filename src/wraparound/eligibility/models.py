@@ -1,0 +1,1 @@
+"""Eligibility rules (CEL) and their dated parameters."""
