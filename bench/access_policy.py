@@ -328,6 +328,12 @@ def load(n_people: int, rng: random.Random) -> Loaded:
             )  # fmt: skip
         BreakGlass.objects.bulk_create(glasses)
 
+    # Bulk inserts bypass the services, so the access-grant read model is rebuilt from the
+    # sources once, as `wraparound rebuild_access_grants` does after a bulk load.
+    from wraparound.consent.grants import rebuild_all_access_grants
+    from wraparound.consent.models import AccessGrant
+
+    rebuild_all_access_grants()
     rows = {
         "people": n_people,
         "name_tokens": len(tokens),
@@ -337,6 +343,7 @@ def load(n_people: int, rng: random.Random) -> Loaded:
         "withdrawals": len(withdrawals),
         "legal_bases": len(bases),
         "break_glasses": len(glasses),
+        "access_grants": AccessGrant.objects.count(),
     }
     return Loaded(users={"keyworker": keyworker, "partner": partner}, rows=rows)
 
@@ -348,11 +355,15 @@ def list_page(actor: Actor, name: str) -> list[Person]:
     """What the search page and the API list ask of the selectors: the count and the first
     page of 50, with what a list shows beside each person."""
     from wraparound.core.pagination import CappedPaginator
-    from wraparound.people.selectors import people_for_lists, person_search
+    from wraparound.people.selectors import people_for_lists, person_search, person_search_count
 
-    # As the search page does: the count stops at 1,000 ("more than 1,000 people found").
+    # As the search page and the API list do: the count stops at 1,000 ("more than 1,000
+    # people found"), counted by person_search_count.
+    found = person_search(actor=actor, name=name)
     page = CappedPaginator(
-        people_for_lists(person_search(actor=actor, name=name)), PAGE_SIZE
+        people_for_lists(found),
+        PAGE_SIZE,
+        count=person_search_count(actor=actor, found=found, name=name),
     ).get_page(1)
     page.paginator.count  # noqa: B018 (the count query: the page shows it)
     return list(page)
@@ -375,15 +386,20 @@ def _everyone(actor: Actor) -> QuerySet[Person]:
 @contextmanager
 def policy_off() -> Iterator[None]:
     """``person_search`` with ``visible_people`` replaced by every person: the same query
-    shape (tokens, ordering, page, count) without the policy's filter."""
+    shape (tokens, ordering, page, count) without the policy's filter. The count of everyone
+    is then the capped count of the unfiltered list, as it was before the grants."""
+    from wraparound.core.pagination import capped_count
     from wraparound.people import selectors
 
-    original = selectors.visible_people
-    selectors.visible_people = _everyone
+    def count_everyone(actor: Actor, *, cap: int) -> int:
+        return capped_count(selectors.person_search(actor=actor), cap)  # as the list counts
+
+    originals = (selectors.visible_people, selectors.visible_people_count)
+    selectors.visible_people, selectors.visible_people_count = _everyone, count_everyone
     try:
         yield
     finally:
-        selectors.visible_people = original
+        selectors.visible_people, selectors.visible_people_count = originals
 
 
 def list_page_without_policy(actor: Actor, name: str) -> list[Person]:
@@ -521,6 +537,8 @@ def consistency_checks(actors: dict[str, Actor]) -> list[str]:
     page with the policy is allowed, everyone dropped from the page without it is denied."""
     from wraparound.accounts.actor import actor_for_user
     from wraparound.consent.policy import decide
+    from wraparound.core.pagination import capped_count
+    from wraparound.people.selectors import person_search, person_search_count
 
     problems: list[str] = []
     for who, actor in actors.items():
@@ -546,6 +564,11 @@ def consistency_checks(actors: dict[str, Actor]) -> list[str]:
             # with the policy ran out of room before reaching them (name order).
             if leaked and len(with_policy) < PAGE_SIZE:
                 problems.append(f"{who} {label}: allowed but not listed: {leaked[:5]}")
+            found = person_search(actor=fresh, name=name)
+            counted = person_search_count(actor=fresh, found=found, name=name)
+            listed = capped_count(found)
+            if counted != listed:
+                problems.append(f"{who} {label}: counted {counted} but the list holds {listed}")
     return problems
 
 

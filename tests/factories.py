@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from wraparound.accounts.models import Membership, Role, User
 from wraparound.cases.models import Case, CaseStatus, EntryRoute
+from wraparound.consent.grants import sync_access_grants
 from wraparound.core.models import Area, AreaLevel, Network
 from wraparound.directory.models import Organisation, OrganisationKind, Sector
 from wraparound.people.models import Household, HouseholdMember, Identifier, Person
@@ -97,6 +98,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     def index(obj: Person, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             refresh_search_index(obj)
+            sync_access_grants([obj.pk])
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):
@@ -133,6 +135,7 @@ class IdentifierFactory(factory.django.DjangoModelFactory):
 class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Case
+        skip_postgeneration_save = True
 
     person = factory.SubFactory(PersonFactory)
     network = factory.SelfAttribute("person.network")
@@ -143,3 +146,8 @@ class CaseFactory(factory.django.DjangoModelFactory):
     entry_route = EntryRoute.CASE_MANAGEMENT
     status = CaseStatus.OPEN
     opened_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+
+    @factory.post_generation
+    def grants(obj: Case, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            sync_access_grants([obj.person_id])

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from wraparound.api.api import api
 from wraparound.core import views as core_views
+from wraparound.directory.hsds_api import hsds_api
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -10,11 +11,15 @@ urlpatterns = [
     path("accounts/", include("wraparound.accounts.urls")),
     path("people/", include("wraparound.people.urls")),
     path("cases/", include("wraparound.cases.urls")),
+    path("assessments/", include("wraparound.assessments.urls")),
+    path("plans/", include("wraparound.plans.urls")),
+    path("crisis/", include("wraparound.crisis.urls")),
     path("directory/", include("wraparound.directory.urls")),
     path("eligibility/", include("wraparound.eligibility.urls")),
     path("linkage/", include("wraparound.linkage.urls")),
     path("consent/evidence/", include("wraparound.consent.evidence_urls")),
     path("consent/", include("wraparound.consent.urls")),
     path("api/v1/", api.urls),
+    path("hsds/", hsds_api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests import factories as f
+from tests.plans.factories import ExitPlanFactory
 from wraparound.audit.models import AuditEvent
 from wraparound.cases.models import CASE_TRANSITIONS, Case, CaseStatus
 from wraparound.cases.services import (
@@ -132,6 +133,7 @@ def test_lifecycle_step_down_close_reopen(keyworker_actor, person):
     )
     case = case_step_down(actor=keyworker_actor, case=case)
     assert case.status == CaseStatus.STEPPED_DOWN
+    ExitPlanFactory(case=case)  # closing needs an exit plan (plans, ADR 0013)
     case = case_close(actor=keyworker_actor, case=case, reason="goals_met")
     assert (case.status, case.closure_reason) == (CaseStatus.CLOSED, "goals_met")
     case = case_reopen(actor=keyworker_actor, case=case)

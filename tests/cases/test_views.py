@@ -4,6 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests import factories as f
 from tests.conftest import audit_lock_queries
+from tests.plans.factories import ExitPlanFactory
 from wraparound.cases.models import Case, CaseStatus
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,11 @@ def test_close_needs_a_reason_then_closes(personas, keyworker_client, person):
     assert "moving on" in page
     case.refresh_from_db()
     assert case.status == CaseStatus.OPEN
+    no_exit_plan = keyworker_client.post(
+        f"/cases/{case.pk}/close", {"closure_reason": "goals_met", "closure_note": ""}
+    )
+    assert "Make an exit plan before closing the case" in no_exit_plan.content.decode()
+    ExitPlanFactory(case=case)
     response = keyworker_client.post(
         f"/cases/{case.pk}/close", {"closure_reason": "goals_met", "closure_note": ""}
     )
@@ -114,8 +120,9 @@ def test_caseload_query_count_is_constant(personas, keyworker_client):
     add(2)
     few = count()
     add(30)
-    # incl. legal-basis/break-glass ids and the audit of the rows shown
-    assert count() == few <= 13 + audit_lock_queries()
+    # incl. legal-basis/break-glass ids, the audit of the rows shown, the overdue plan
+    # reviews, the exit-plan check-ins due and the count of open re-presentation alerts
+    assert count() == few <= 16 + audit_lock_queries()
 
 
 def test_caseload_orders_by_newest_activity(personas, keyworker_client):

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from wraparound.accounts.models import User
+from wraparound.consent.grants import sync_access_grants
 from wraparound.consent.models import (
     BreakGlass,
     Consent,
@@ -66,6 +67,7 @@ def make_consent(
     )
     if withdrawn:
         ConsentWithdrawal.objects.create(consent=consent, reason="changed their mind")
+    sync_access_grants([person.pk])
     return consent
 
 
@@ -79,7 +81,7 @@ def make_legal_basis(
     ended: bool = False,
 ) -> LegalBasis:
     now = timezone.now()
-    return LegalBasis.objects.create(
+    basis = LegalBasis.objects.create(
         network_id=person.network_id,
         person=person,
         kind=LegalBasisKind.SAFEGUARDING,
@@ -91,13 +93,15 @@ def make_legal_basis(
         recorded_by=recorded_by,
         ended_at=now if ended else None,
     )
+    sync_access_grants([person.pk])
+    return basis
 
 
 def make_break_glass(
     person: Person, *, user: User, organisation: Organisation, expired: bool = False
 ) -> BreakGlass:
     now = timezone.now()
-    return BreakGlass.objects.create(
+    access = BreakGlass.objects.create(
         network_id=person.network_id,
         user=user,
         organisation=organisation,
@@ -107,3 +111,5 @@ def make_break_glass(
         started_at=now - 2 * DAY if expired else now - dt.timedelta(minutes=1),
         expires_at=now - DAY if expired else now + dt.timedelta(hours=1),
     )
+    sync_access_grants([person.pk])
+    return access

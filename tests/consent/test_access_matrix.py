@@ -38,6 +38,7 @@ from wraparound.accounts.services import api_token_create
 from wraparound.audit.models import AuditEvent, AuditKind
 from wraparound.consent import policy
 from wraparound.consent.categories import DataCategory
+from wraparound.consent.grants import sync_access_grants
 from wraparound.consent.models import Consent, Purpose
 from wraparound.consent.services import consent_withdraw
 from wraparound.directory.models import Organisation
@@ -521,6 +522,7 @@ def test_a_consent_ending_counts_on_the_next_request(personas, matrix, person):
     Consent.objects.filter(pk=consent.pk).update(
         valid_from=timezone.now() - 10 * DAY, valid_until=timezone.now() - DAY
     )
+    sync_access_grants([person.pk])
 
     assert statuses(matrix, "partner", person) == (404, 404)
 
@@ -573,6 +575,7 @@ def test_break_glass_ended_early_by_the_calendar(personas, matrix, person):
     type(access).objects.filter(pk=access.pk).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
+    sync_access_grants([person.pk])
 
     assert statuses(matrix, "outsider", person) == (404, 404)
 

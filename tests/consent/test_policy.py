@@ -13,6 +13,7 @@ from tests.consent import DAY, make_break_glass, make_consent, make_legal_basis
 from wraparound.accounts.actor import Actor, actor_for_user
 from wraparound.accounts.models import Role
 from wraparound.consent.categories import SENSITIVE_CATEGORIES, DataCategory
+from wraparound.consent.grants import sync_access_grants
 from wraparound.consent.models import ConsentWithdrawal, Purpose
 from wraparound.consent.policy import (
     Action,
@@ -300,6 +301,7 @@ def test_a_legal_basis_no_longer_in_force_counts_for_nothing(personas, person, s
         type(basis).objects.filter(pk=basis.pk).update(
             valid_from=timezone.now() - 10 * DAY, valid_until=timezone.now() - DAY
         )
+        sync_access_grants([person.pk])
 
     assert allowed(personas.outsider, person) == set()
     assert not sees(personas.outsider, person)

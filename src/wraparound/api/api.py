@@ -8,8 +8,10 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Router
 from ninja.errors import ValidationError, ValidationErrorContext
 
+from wraparound.api.assessments import router as assessments_router
 from wraparound.api.auth import BearerToken
 from wraparound.api.consent import router as consent_router
+from wraparound.api.eligibility import router as eligibility_router
 from wraparound.api.errors import install_error_handlers, schema_errors
 from wraparound.api.organisations import router as organisations_router
 from wraparound.api.people import router as people_router
@@ -40,6 +42,8 @@ install_error_handlers(api)
 api.add_router("/organisations", organisations_router)
 api.add_router("/people", people_router)
 api.add_router("", consent_router)
+api.add_router("", eligibility_router)
+api.add_router("", assessments_router)
 
 # Registered last, so it only sees paths no route matched: they get a JSON 404 like the
 # rest of the API instead of Django's HTML page.

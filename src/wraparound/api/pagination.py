@@ -21,10 +21,13 @@ class PageParams(Schema):
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
-def page_of(items: QuerySet[M], params: PageParams, *, capped: bool = False) -> tuple[int, list[M]]:
-    """The total number of items (with ``capped``, counted only up to COUNT_CAP + 1) and the
-    requested page of them (empty past the end)."""
-    count = capped_count(items) if capped else items.count()
+def page_of(
+    items: QuerySet[M], params: PageParams, *, capped: bool = False, count: int | None = None
+) -> tuple[int, list[M]]:
+    """The total number of items (with ``capped``, counted only up to COUNT_CAP + 1, or taken
+    from ``count``) and the requested page of them (empty past the end)."""
+    if count is None:
+        count = capped_count(items) if capped else items.count()
     start = (params.page - 1) * params.page_size
     if start >= count:
         return count, []

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Path, Query, Router, Status
-from pydantic import Field
+from ninja import Path, Query, Router, Schema, Status
+from pydantic import Field, model_validator
 
 from wraparound.accounts.actor import Actor
 from wraparound.api.auth import request_actor
@@ -36,9 +36,16 @@ from wraparound.cases.models import Case
 from wraparound.cases.selectors import cases_for_person
 from wraparound.consent.categories import DataCategory
 from wraparound.core.pagination import COUNT_CAP
+from wraparound.people.matching import (
+    Candidate,
+    MatchInput,
+    match_candidates,
+    registration_candidates,
+)
 from wraparound.people.models import Person
 from wraparound.people.selectors import (
     PersonRecord,
+    SearchCriteria,
     audit_list_reads,
     household_for_person,
     identifiers_for_person,
@@ -46,6 +53,7 @@ from wraparound.people.selectors import (
     person_get,
     person_record,
     person_search,
+    person_search_count,
 )
 from wraparound.people.services import PersonDetails, person_create, person_update
 
@@ -175,14 +183,19 @@ def _record(actor: Actor, person_id: int) -> PersonRecord:
 def list_people(request: HttpRequest, filters: Query[PeopleFilters]) -> PageOut[PersonSummaryOut]:
     actor = request_actor(request)
     name, date_in_text = split_search_text(filters.q)
-    people = person_search(
-        actor=actor,
-        name=name,
-        date_of_birth=filters.dob or date_in_text,
-        identifier=filters.identifier,
-        caseload_only=filters.caseload == "mine",
+    criteria: SearchCriteria = {
+        "name": name,
+        "date_of_birth": filters.dob or date_in_text,
+        "identifier": filters.identifier,
+        "caseload_only": filters.caseload == "mine",
+    }
+    people = person_search(actor=actor, **criteria)
+    count, page = page_of(
+        people_for_lists(people),
+        filters,
+        capped=True,
+        count=person_search_count(actor=actor, found=people, **criteria),
     )
-    count, page = page_of(people_for_lists(people), filters, capped=True)
     audit_list_reads(actor=actor, people=page, action="api.person.list")
     return PageOut[PersonSummaryOut](
         count=count,
@@ -193,10 +206,129 @@ def list_people(request: HttpRequest, filters: Query[PeopleFilters]) -> PageOut[
     )
 
 
-@router.post("", response=with_errors({201: PersonOut}, 400, 403, 422), summary="Register a person")
-def create_person(request: HttpRequest, payload: PersonCreateIn) -> Status[PersonOut]:
+# --- Online matching ----------------------------------------------------------------------
+
+
+class MatchFieldOut(Schema):
+    field: str = Field(description="The compared field, e.g. date_of_birth.")
+    label: str = Field(description='In words, e.g. "date of birth day/month swapped".')
+    weight: float = Field(description="Its evidence for a match (log2 Bayes factor).")
+
+
+class MatchCandidateOut(Schema):
+    """A person who may be the one described. Someone your organisation does not work with
+    is shown with the identity minimum: no date of birth (only the year), the postcode
+    district, and who holds the record, so that you can ask them."""
+
+    person_id: int
+    reference: str
+    name: str
+    probability: float = Field(description="Match probability from the linkage model, 0..1.")
+    explanation: str = Field(
+        description='Per field, e.g. "family name exact, date of birth day/month swapped".'
+    )
+    fields: list[MatchFieldOut]
+    full_access: bool = Field(description="Whether you may open this person's record.")
+    date_of_birth: date | None
+    year_of_birth: int | None
+    postcode: str
+    held_by: str = Field(description="The organisation that registered the person.")
+
+
+class MatchOut(Schema):
+    candidates: list[MatchCandidateOut]
+
+
+class PossibleDuplicateOut(Schema):
+    detail: str
+    candidates: list[MatchCandidateOut]
+
+
+def _candidate_out(candidate: Candidate) -> MatchCandidateOut:
+    return MatchCandidateOut(
+        person_id=candidate.person_id,
+        reference=candidate.reference,
+        name=candidate.full_name,
+        probability=round(candidate.probability, 4),
+        explanation=candidate.explanation,
+        fields=[
+            MatchFieldOut(field=x.field, label=x.label, weight=x.weight) for x in candidate.fields
+        ],
+        full_access=candidate.full_access,
+        date_of_birth=candidate.date_of_birth,
+        year_of_birth=candidate.year_of_birth,
+        postcode=candidate.postcode,
+        held_by=candidate.held_by,
+    )
+
+
+class MatchFilters(Schema):
+    given_name: Text = Field("", max_length=100)
+    family_name: Text = Field("", max_length=100)
+    date_of_birth: IsoDate | None = None
+    sex: Text = Field("", max_length=20)
+    address: Text = Field("", max_length=300)
+    postcode: Text = Field("", max_length=12)
+    phone: Text = Field("", max_length=30)
+    email: Text = Field("", max_length=254)
+
+    @model_validator(mode="after")
+    def _a_name(self) -> MatchFilters:
+        if not (self.given_name.strip() or self.family_name.strip()):
+            raise ValueError("Give a given name or a family name to match on")
+        return self
+
+
+@router.get(
+    "/match",
+    response=with_errors({200: MatchOut}, 403, 422),
+    summary="Likely existing people for a record (one agency record at a time)",
+)
+def match_people(request: HttpRequest, filters: Query[MatchFilters]) -> MatchOut:
+    """The people of your network who may be the person described, most likely first, each
+    with the match explained per field. Scored with the network's trained linkage model;
+    those below its lower threshold are left out. The lookup is audited, and so is every
+    candidate returned."""
+    actor = request_actor(request)
+    candidates = match_candidates(
+        actor=actor,
+        record=MatchInput(**filters.model_dump()),
+        audit_as="api.person.match",
+    )
+    return MatchOut(candidates=[_candidate_out(c) for c in candidates])
+
+
+ConfirmNew = Query(
+    False,
+    description="Register even though likely existing people were found (after checking "
+    "the candidates a 409 listed). Without it, likely existing people answer 409.",
+)
+
+
+@router.post(
+    "",
+    response=with_errors({201: PersonOut, 409: PossibleDuplicateOut}, 400, 403, 422),
+    summary="Register a person",
+)
+def create_person(
+    request: HttpRequest, payload: PersonCreateIn, confirm_new: bool = ConfirmNew
+) -> Status[PersonOut] | Status[PossibleDuplicateOut]:
+    """Registers the person, unless people who are likely the same already exist in the
+    network: then nothing is written and the answer is 409 with the candidates, each
+    explained per field. Use one of them, or send again with `?confirm_new=true`."""
     actor = request_actor(request)
     details = PersonDetails(**payload.model_dump(exclude_unset=True, exclude={"identifiers"}))
+    if not confirm_new:
+        candidates = registration_candidates(actor=actor, details=details)
+        if candidates:
+            return Status(
+                409,
+                PossibleDuplicateOut(
+                    detail=f"{len(candidates)} people like this are already registered: "
+                    "use one of them, or send again with ?confirm_new=true",
+                    candidates=[_candidate_out(c) for c in candidates],
+                ),
+            )
     person = person_create(
         actor=actor,
         details=details,

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import Membership, Role
@@ -20,18 +21,32 @@ from wraparound.consent.policy import Action, decide, visible_people
 from wraparound.directory.models import Organisation
 from wraparound.people.models import Person
 from wraparound.people.selectors import PersonNotFound, decide_or_404
+from wraparound.plans.selectors import caseload_columns
 
 
 def caseload(*, actor: Actor) -> QuerySet[Case]:
-    """The actor's own active cases, newest activity first."""
+    """The actor's own active cases, newest activity first, each with the person's ``tier``
+    and the agreed care plan's ``review_on`` (``plans.selectors.caseload_columns``)."""
     if actor.user is None:
         return Case.objects.none()
+    columns = caseload_columns()
     return (
         Case.objects.filter(key_worker=actor.user)
         .exclude(status=CaseStatus.CLOSED)
         .filter(person__in=visible_people(actor))
+        .annotate(tier=columns["tier"], review_on=columns["review_on"])
         .select_related("person", "lead_organisation", "household")
         .order_by("-last_activity_at", "-id")
+    )
+
+
+def overdue_reviews(*, actor: Actor, limit: int = 20) -> list[Case]:
+    """The actor's caseload whose agreed care plan's review date has passed, most overdue
+    first (at most ``limit``)."""
+    return list(
+        caseload(actor=actor)
+        .filter(Q(review_on__lt=timezone.localdate()))  # an annotation of caseload()
+        .order_by("review_on", "id")[:limit]
     )
 
 

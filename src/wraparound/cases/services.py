@@ -24,8 +24,10 @@ from wraparound.cases.models import (
 )
 from wraparound.cases.tasks import notify_key_worker_assigned
 from wraparound.consent.categories import DataCategory, category_label
+from wraparound.consent.grants import sync_access_grants
 from wraparound.consent.policy import Action, decide
 from wraparound.people.models import Household, HouseholdMember, Person
+from wraparound.plans.selectors import exit_plan_missing
 
 KEY_WORKER_ROLES = (Role.KEY_WORKER, Role.MANAGER)
 
@@ -112,6 +114,7 @@ def case_open(
                 entry_route=entry_route,
                 opened_on=opened_on,
             )
+            sync_access_grants([person.pk])
             audit_record(
                 actor=actor,
                 action="case.open",
@@ -152,6 +155,7 @@ def case_assign_key_worker(
         case.key_worker = key_worker
         case.last_activity_at = timezone.now()
         case.save(update_fields=["key_worker", "last_activity_at", "updated_at"])
+        sync_access_grants([case.person_id])
         audit_record(
             actor=actor,
             action="case.assign_key_worker",
@@ -222,6 +226,9 @@ def case_close(
     with transaction.atomic():
         case = _locked(case)
         _move(case, CaseStatus.CLOSED)
+        missing = exit_plan_missing(case, reason=reason)
+        if missing:
+            raise ValidationError({"exit_plan": [missing]})
         before = case.status
         case.status = CaseStatus.CLOSED
         case.closed_on = on

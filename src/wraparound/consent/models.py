@@ -6,7 +6,7 @@ break-glass fills in fields that were empty. History is the table itself.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
@@ -272,3 +272,52 @@ class ConsentEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} (consent #{self.consent_id})"
+
+
+ALWAYS_FROM = datetime(2000, 1, 1, tzinfo=UTC)
+FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class GrantSource(models.TextChoices):
+    REGISTRATION = "registration", "Registered the person"
+    CASE = "case", "Leads a case"
+    CONSENT = "consent", "Consent for care coordination"
+    LEGAL_BASIS = "legal_basis", "Legal basis"
+    BREAK_GLASS = "break_glass", "Break-glass"
+
+
+class AccessGrant(models.Model):
+    """Who may see (identify) a person, derived from registrations, cases, consents, legal
+    bases and break-glass.
+
+    A read model, never a source of truth: ``consent.grants.sync_access_grants`` rebuilds a
+    person's rows from the source tables whenever one changes, and ``decide()`` keeps reading
+    the sources. Lists filter on this one indexed table instead of three (ADR 0006).
+    ``recipient`` is ``user:<id>`` (a key worker), ``org:<id>``, ``sector:<network id>:<code>``
+    or ``network:<id>``.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access_grants")
+    recipient = models.CharField(max_length=40)
+    valid_from = models.DateTimeField(default=ALWAYS_FROM)
+    valid_until = models.DateTimeField(default=FOREVER)
+    source = models.CharField(max_length=20, choices=GrantSource.choices)
+    source_id = models.PositiveBigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                # One seek per person; the few grants of a person are then checked in the
+                # index itself (an IN on a leading column would seek once per recipient).
+                fields=["person", "valid_until", "valid_from", "recipient"],
+                name="access_grant_probe",
+            ),
+            # Counting everyone a worker may see, from the grants side (visible_people_count).
+            models.Index(
+                fields=["recipient", "valid_until", "valid_from", "person"],
+                name="access_grant_by_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} sees person {self.person_id} ({self.source})"

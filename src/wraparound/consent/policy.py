@@ -39,7 +39,15 @@ from wraparound.consent.categories import (
     DataCategory,
     category_label,
 )
-from wraparound.consent.models import BreakGlass, Consent, LegalBasis, Purpose, RecipientKind
+from wraparound.consent.grants import recipients_of, registrations
+from wraparound.consent.models import (
+    AccessGrant,
+    BreakGlass,
+    Consent,
+    LegalBasis,
+    Purpose,
+    RecipientKind,
+)
 from wraparound.people.models import Person
 
 
@@ -90,8 +98,12 @@ def _load_grounds(actor: Actor, person: Person, now: datetime) -> Grounds:
     assert membership is not None
     org = membership.organisation
     relationship: str | None = None
-    if person.registered_by_id == org.pk:
+    if person.registered_by_id == org.pk and person.merged_into_id is None:
         relationship = "your organisation registered this person"
+    elif Person.objects.filter(merged_into=person).exists() and org.pk in registrations(
+        [person.pk]
+    ).get(person.pk, ()):
+        relationship = "your organisation registered a record merged into this one"
     case = (
         Case.objects.filter(person=person)
         .filter(Q(lead_organisation_id=org.pk) | Q(key_worker_id=membership.user_id))
@@ -160,6 +172,8 @@ def decide(
         return DENY_NO_MEMBERSHIP
     if person.network_id != membership.organisation.network_id:
         return DENY_OTHER_NETWORK
+    if person.merged_into_id is not None:
+        return _decide_merged(actor, person, category, action)
     grounds = grounds_for(actor, person)
     if action is Action.EDIT:
         if membership.role not in CASEWORK_ROLES:
@@ -195,6 +209,19 @@ def decide(
     return AccessDecision(False, f"withheld: no consent for {category_label(category)}")
 
 
+def _decide_merged(actor: Actor, person: Person, category: str, action: Action) -> AccessDecision:
+    """A record merged into another is history: everything about it moved to the survivor.
+    Whoever may see the survivor may see that this record became it (its identity, to be
+    sent on); nothing else is left here, and nothing can be changed. Lists never show it."""
+    survivor = person.merged_into
+    assert survivor is not None
+    if action is Action.EDIT or category != DataCategory.IDENTITY:
+        return AccessDecision(False, f"this record was merged into {survivor.reference}")
+    if not decide(actor=actor, person=survivor):
+        return AccessDecision(False, "no relationship, consent or legal basis for this person")
+    return AccessDecision(True, f"merged into {survivor.reference}, whom you may see")
+
+
 def withheld_categories(
     *,
     actor: Actor,
@@ -220,50 +247,50 @@ def address_decision(*, actor: Actor, person: Person) -> AccessDecision:
     return AccessDecision(False, "withheld for safety: only named workers see this address")
 
 
-def _rare_grounds_people(actor: Actor, now: datetime) -> list[int]:
-    """People visible through a legal basis or an active break-glass: few, so fetched once
-    per request as ids rather than compiled into every list query."""
-    key = ("rare_grounds", "people")
-    if key not in actor.cache:
-        membership = actor.membership
-        assert membership is not None
-        legal = LegalBasis.objects.active(now).filter(
-            recipient_organisation_id=membership.organisation_id, ended_at__isnull=True
-        )
-        emergency = BreakGlass.objects.filter(
-            user_id=membership.user_id, started_at__lte=now, expires_at__gt=now
-        )
-        actor.cache[key] = sorted(
-            set(
-                legal.order_by()
-                .values_list("person_id", flat=True)
-                .union(emergency.order_by().values_list("person_id", flat=True))
-            )
-        )
-    ids: list[int] = actor.cache[key]
-    return ids
-
-
 def visible_people(actor: Actor) -> QuerySet[Person]:
-    """Every person the actor may see (identity). Selectors start from this and nothing else."""
+    """Every person the actor may see (identity). Selectors start from this and nothing else.
+
+    The same rule as ``decide(category=identity)``, as one SQL filter: a grant in force for
+    the worker, the organisation, its sector or the network (``AccessGrant``, kept from
+    registrations, cases, care-coordination consents, legal bases and break-glass).
+    ``tests/consent/test_policy.py`` keeps the two equal.
+    """
     membership = actor.membership
     if membership is None or not membership.is_active:
         return Person.objects.none()
     org = membership.organisation
     now = timezone.now()
-    cases = Case.objects.filter(person=OuterRef("pk")).filter(
-        Q(lead_organisation_id=org.pk) | Q(key_worker_id=membership.user_id)
+    grants = AccessGrant.objects.filter(
+        person_id=OuterRef("pk"),
+        recipient__in=recipients_of(org, membership.user_id),
+        valid_until__gt=now,
+        valid_from__lte=now,
     )
-    consents = (
-        Consent.objects.active(now)
-        .covering(org)
-        .filter(person=OuterRef("pk"), purpose=Purpose.CARE_COORDINATION)
+    return Person.objects.filter(Exists(grants), network_id=org.network_id)
+
+
+def visible_people_count(actor: Actor, *, cap: int) -> int:
+    """How many people ``visible_people(actor)`` holds, counting no further than ``cap + 1``.
+
+    Counted from the grants side: a capped count of the filtered person list has to walk the
+    whole name index until it has found ``cap + 1`` visible people, probing each; the grants
+    of the actor's recipients are a short range of one index. Grant keys are network-scoped,
+    so the two counts agree (a test keeps them equal)."""
+    membership = actor.membership
+    if membership is None or not membership.is_active:
+        return 0
+    now = timezone.now()
+    granted = (
+        AccessGrant.objects.filter(
+            recipient__in=recipients_of(membership.organisation, membership.user_id),
+            valid_until__gt=now,
+            valid_from__lte=now,
+        )
+        .order_by()
+        .values("person_id")
+        .distinct()
     )
-    granted = Q(registered_by_id=org.pk) | Exists(cases) | Exists(consents)
-    rare = _rare_grounds_people(actor, now)
-    if rare:
-        granted |= Q(pk__in=rare)
-    return Person.objects.filter(Q(network_id=org.network_id) & granted)
+    return granted[: cap + 1].count()
 
 
 def is_privacy_officer(actor: Actor, *, network_id: int | None = None) -> bool:

@@ -22,6 +22,7 @@ from wraparound.consent.categories import (
     DataCategory,
     category_label,
 )
+from wraparound.consent.grants import sync_access_grants
 from wraparound.consent.models import (
     BreakGlass,
     BreakGlassReason,
@@ -123,6 +124,7 @@ def consent_record(
         ConsentCategory.objects.bulk_create(
             ConsentCategory(consent=consent, category=c) for c in sorted(set(categories))
         )
+        sync_access_grants([person.pk])
         until = f" until {timezone.localtime(valid_until):%d %b %Y}" if valid_until else ""
         audit_record(
             actor=actor,
@@ -146,6 +148,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, reason: str = "") -> Con
         withdrawal = ConsentWithdrawal.objects.create(
             consent=consent, withdrawn_by=actor.user, reason=reason.strip()[:300]
         )
+        sync_access_grants([consent.person_id])
         audit_record(
             actor=actor,
             action="consent.withdraw",
@@ -204,6 +207,7 @@ def legal_basis_record(
             valid_until=valid_until,
             recorded_by=membership.user,
         )
+        sync_access_grants([person.pk])
         audit_record(
             actor=actor,
             action="legal_basis.record",
@@ -226,6 +230,7 @@ def legal_basis_end(*, actor: Actor, basis: LegalBasis) -> LegalBasis:
         return basis
     with transaction.atomic():
         LegalBasis.objects.filter(pk=basis.pk).update(ended_at=timezone.now())
+        sync_access_grants([basis.person_id])
         basis.refresh_from_db()
         audit_record(
             actor=actor,
@@ -269,6 +274,7 @@ def break_glass_start(
             started_at=now,
             expires_at=now + timedelta(minutes=minutes),
         )
+        sync_access_grants([person.pk])
         audit_record(
             actor=actor,
             action="break_glass.start",

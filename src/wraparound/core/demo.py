@@ -76,6 +76,7 @@ from wraparound.people.choices import (
 )
 from wraparound.people.models import Household, Identifier, Person
 from wraparound.people.services import MemberInput, PersonDetails, household_save, person_create
+from wraparound.plans.demo import exit_plan_before_closing
 
 NETWORK_SLUG = "valleys"
 NETWORK_NAME = "Cwm Taf Valleys Wraparound Network"
@@ -1492,6 +1493,7 @@ class SeedSummary:
     partner_sees_by_consent: int  # of those, people seen through a consent only
     outsider_sees: int
     logins: list[Login]
+    extras: dict[str, int] = field(default_factory=dict)  # other apps' demo data, by noun
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -1639,6 +1641,9 @@ class _Writer:
         if spec.stepped_down_on is not None:
             case = case_step_down(actor=runner, case=case, on=spec.stepped_down_on)
         if spec.closed_on is not None:
+            exit_plan_before_closing(
+                actor=runner, case=case, closing_on=spec.closed_on, reason=spec.closure_reason
+            )
             case_close(
                 actor=runner,
                 case=case,
@@ -1715,7 +1720,33 @@ def apply_plan(
             writer.consent(consent, people[(consent.household, consent.member)])
         for access in plan.break_glasses:
             writer.break_glass(access, people[(access.household, access.member)])
-        return _summarise(network, writer)
+        extras = _seed_extensions(plan, network, writer, list(people.values()))
+        summary = _summarise(network, writer)
+        summary.extras = extras
+        return summary
+
+
+def _seed_extensions(
+    plan: DemoPlan, network: Network, writer: _Writer, people: list[Person]
+) -> dict[str, int]:
+    """The other apps' demo data, each from its own ``demo.py``, in dependency order, with
+    one random stream per app so that adding one does not reshuffle the others."""
+    from wraparound.crisis.demo import seed_crisis
+    from wraparound.directory.demo import seed_directory
+    from wraparound.eligibility.demo import seed_eligibility
+    from wraparound.plans.demo import seed_plans
+
+    def rng(app: str) -> random.Random:
+        return random.Random(f"{plan.seed}:{app}")
+
+    services = seed_directory(
+        network=network, organisations=list(writer.organisations.values()), rng=rng("directory")
+    )
+    counts = {"services": len(services)}
+    counts |= seed_eligibility(network=network, services=services, rng=rng("eligibility"))
+    counts |= seed_plans(network=network, people=people, rng=rng("plans"))
+    counts |= seed_crisis(network=network, people=people, rng=rng("crisis"))
+    return counts
 
 
 def _summarise(network: Network, writer: _Writer) -> SeedSummary:

@@ -20,8 +20,17 @@ def capped_count(items: Any, cap: int | None = None) -> int:
 
 
 class CappedPaginator(Paginator):
+    """A paginator whose total stops at COUNT_CAP + 1; ``count`` may be given when the caller
+    can count more cheaply than the list itself (``people.selectors.person_search_count``)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
     @cached_property
     def count(self) -> int:
+        if self._known_count is not None:
+            return min(self._known_count, COUNT_CAP + 1)
         return capped_count(self.object_list)
 
     @property
@@ -34,12 +43,20 @@ class CappedPaginator(Paginator):
 
 
 def paginate(
-    request: HttpRequest, items: Any, *, per_page: int | None = None, capped: bool = False
+    request: HttpRequest,
+    items: Any,
+    *,
+    per_page: int | None = None,
+    capped: bool = False,
+    count: int | None = None,
 ) -> Page:
     """The requested page of ``items``; an out-of-range or malformed page gives the nearest.
-    With ``capped``, the total is counted only up to COUNT_CAP (see CappedPaginator)."""
-    paginator_class = CappedPaginator if capped else Paginator
-    paginator = paginator_class(items, per_page or settings.WRAPAROUND_PAGE_SIZE)
+    With ``capped``, the total is counted only up to COUNT_CAP (see CappedPaginator), or
+    taken from ``count``."""
+    per_page = per_page or settings.WRAPAROUND_PAGE_SIZE
+    paginator = (
+        CappedPaginator(items, per_page, count=count) if capped else Paginator(items, per_page)
+    )
     return paginator.get_page(request.GET.get("page"))
 
 

@@ -227,6 +227,8 @@ class NewPersonForm(PersonForm):
         max_length=100,
         help_text="Only for agency and local references, for example 'Rhondda Council'",
     )
+    # Sent by the "register as a new person" button after likely matches were shown.
+    confirm_new = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -306,3 +308,47 @@ class BaseMemberFormSet(forms.BaseFormSet):
 HouseholdMemberFormSet = forms.formset_factory(
     HouseholdMemberForm, formset=BaseMemberFormSet, extra=2, max_num=20, validate_max=True
 )
+
+
+class MergeForm(ServiceForm):
+    """Merge this record and another: which one, which survives, why; then confirm."""
+
+    service_field_map = {"merged": "other"}
+
+    other = forms.CharField(
+        label="Record number of the other record",
+        max_length=20,
+        help_text="For example, P-000123",
+        error_messages={"required": "Enter the record number of the other record"},
+    )
+    keep = forms.ChoiceField(
+        label="Which record is kept",
+        choices=[("this", "This record"), ("other", "The other record")],
+        widget=forms.RadioSelect,
+        initial="this",
+        help_text="Everything about the other one moves to it; the other is kept as history",
+        error_messages={"required": "Choose which record is kept"},
+    )
+    reason = forms.CharField(
+        label="Why are these the same person?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="For example, the same NHS number, confirmed with the person",
+        error_messages={"required": "Enter why these records are the same person"},
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_other(self) -> int:
+        person_id = parse_person_reference(self.cleaned_data["other"])
+        if person_id is None:
+            raise forms.ValidationError("Enter a record number, like P-000123")
+        return person_id
+
+
+class UnmergeForm(ServiceForm):
+    reason = forms.CharField(
+        label="Why are these not the same person?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Enter why the merge is being undone"},
+    )

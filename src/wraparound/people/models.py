@@ -65,6 +65,12 @@ class Person(TimeStampedModel):
     )
     # Accent- and case-folded "family given" for sorting; kept by the services.
     sort_name = models.CharField(max_length=210, db_index=True, editable=False)
+    # Set by people.merge.person_merge: this record was found to be the same person as
+    # another one and everything about it moved there. Kept (not deleted) for unmerge and
+    # history; hidden from search, lists and matching.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed"
+    )
 
     class Meta:
         ordering = ["sort_name", "id"]
@@ -190,3 +196,112 @@ class Identifier(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.value}"
+
+
+class PersonMatchKey(models.Model):
+    """One blocking key of one person for online matching (``people/matching.py``).
+
+    Kept by the services as people change (``refresh_match_keys``); a candidate lookup is a
+    probe of the covering (network, key, person) index for a handful of keys.
+    """
+
+    personal_data = PersonalData(DataCategory.IDENTITY)
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys")
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=120)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["network", "key", "person"], name="person_match_key_lookup"),
+            models.Index(fields=["person"], name="person_match_key_person"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class MergeStatus(models.TextChoices):
+    MERGED = "merged", "Merged"
+    UNDONE = "undone", "Unmerged"
+
+
+# Explicit transitions: a merge can be undone once; an undone merge stays undone (merging the
+# two people again is a new merge).
+MERGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    MergeStatus.MERGED: frozenset({MergeStatus.UNDONE}),
+    MergeStatus.UNDONE: frozenset(),
+}
+
+
+class PersonMerge(TimeStampedModel):
+    """Two records found to be the same person: everything of ``merged`` moved to
+    ``survivor``. Every row changed is a ``PersonMergeChange``, so unmerge restores it."""
+
+    personal_data = PersonalData(DataCategory.IDENTITY)
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="+")
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_survived")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_absorbed")
+    status = models.CharField(
+        max_length=20, choices=MergeStatus.choices, default=MergeStatus.MERGED, db_index=True
+    )
+    reason = models.TextField()
+    merged_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_by_organisation = models.ForeignKey(
+        Organisation, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    counts = models.JSONField(default=dict, blank=True, help_text="{model: rows moved}")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undo_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(survivor=models.F("merged")), name="person_merge_two_people"
+            ),
+            models.UniqueConstraint(
+                fields=["merged"],
+                condition=Q(status="merged"),
+                name="person_merge_once_at_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged.reference} merged into {self.survivor.reference}"
+
+
+class ChangeKind(models.TextChoices):
+    MOVED = "moved", "Moved to the survivor"
+    DELETED = "deleted", "Removed as a duplicate of the survivor's"
+    UPDATED = "updated", "Changed on the survivor"
+
+
+class PersonMergeChange(models.Model):
+    """One row a merge changed, with what unmerge needs to put it back."""
+
+    merge = models.ForeignKey(PersonMerge, on_delete=models.PROTECT, related_name="changes")
+    sequence = models.PositiveIntegerField(help_text="Order applied; unmerge goes backwards.")
+    model = models.CharField(max_length=100, help_text="app_label.ModelName")
+    object_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=20, choices=ChangeKind.choices)
+    field = models.CharField(max_length=100, blank=True)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    # A deleted row in full (Django's JSON serialisation), to be re-inserted as it was.
+    row = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["merge_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["merge", "sequence"], name="merge_change_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.model} {self.object_id}"

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 from django.db import connection
 from django.db.models import Case as SqlCase
@@ -24,8 +25,10 @@ from wraparound.consent.policy import (
     address_decision,
     decide,
     visible_people,
+    visible_people_count,
     withheld_categories,
 )
+from wraparound.core.pagination import COUNT_CAP, capped_count
 from wraparound.people.choices import POPULATION_GROUP_CATEGORY, Relationship
 from wraparound.people.models import (
     Household,
@@ -51,6 +54,15 @@ def _token_prefix(prefix: str) -> Q:
     return Q(token__gte=prefix, token__lt=prefix + "\x7f")
 
 
+class SearchCriteria(TypedDict, total=False):
+    """``person_search``'s criteria, for callers that pass them on to the count as well."""
+
+    name: str
+    date_of_birth: date | None
+    identifier: str
+    caseload_only: bool
+
+
 def person_search(
     *,
     actor: Actor,
@@ -64,7 +76,8 @@ def person_search(
     Names match by word prefix, ignoring case and accents, across given, family, preferred
     and previous names: "sian ev" finds "Siân Evans-Hughes".
     """
-    people = visible_people(actor)
+    # A record merged into another is history: the survivor is found instead.
+    people = visible_people(actor).filter(merged_into__isnull=True)
     tokens = query_tokens(name)  # longest first: the most selective drives the search
     if tokens:
         people = people.filter(
@@ -88,6 +101,24 @@ def person_search(
             .values("person_id")
         )
     return people.order_by("sort_name", "id")
+
+
+def person_search_count(
+    *,
+    actor: Actor,
+    found: QuerySet[Person],
+    name: str = "",
+    date_of_birth: date | None = None,
+    identifier: str = "",
+    caseload_only: bool = False,
+) -> int:
+    """How many people ``found`` (``person_search`` with these criteria) holds, counting no
+    further than COUNT_CAP + 1. With no criteria that is everyone the actor may see, counted
+    from the access grants: cheap however few of the network's people they are, where the
+    list itself would probe the whole name index. A search is counted on its matches."""
+    if not (query_tokens(name) or date_of_birth or identifier.strip() or caseload_only):
+        return visible_people_count(actor, cap=COUNT_CAP)
+    return capped_count(found)
 
 
 def _fetch(person_id: int) -> Person | None:

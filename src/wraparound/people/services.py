@@ -18,6 +18,7 @@ from wraparound.accounts.models import Membership, User
 from wraparound.audit.services import audit_record, diff_fields
 from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.categories import DataCategory
+from wraparound.consent.grants import sync_access_grants
 from wraparound.consent.policy import (
     Action,
     address_decision,
@@ -34,6 +35,7 @@ from wraparound.people.choices import (
     Relationship,
     Sex,
 )
+from wraparound.people.matching import refresh_match_keys
 from wraparound.people.models import (
     Household,
     HouseholdMember,
@@ -230,10 +232,12 @@ def _person_insert(
         person.save()
         _set_population_groups(person, cleaned.population_groups)
         refresh_search_index(person)
+        refresh_match_keys(person)
         for id_type, value, issuer in identifiers:
             Identifier.objects.create(
                 person=person, network_id=network_id, type=id_type, value=value, issuer=issuer
             )
+        sync_access_grants([person.pk])
         audit_record(
             actor=actor,
             action="person.create",
@@ -264,6 +268,7 @@ def person_update(*, actor: Actor, person: Person, details: PersonDetails) -> Pe
         # The caller's instance may hold prefetched groups from before the change.
         getattr(person, "_prefetched_objects_cache", {}).pop("population_groups", None)
         refresh_search_index(person)
+        refresh_match_keys(person)
         touch_cases(person)
         labels = ", ".join(name.replace("_id", "").replace("_", " ") for name in changes)
         audit_record(

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from wraparound.consent import views as consent_views
-from wraparound.people import views
+from wraparound.people import merge_views, views
 
 app_name = "people"
 urlpatterns = [
@@ -16,6 +16,10 @@ urlpatterns = [
         views.identifier_remove,
         name="identifier_remove",
     ),
+    # Merging two records of the same person (people/merge.py)
+    path("<int:person_id>/merge", merge_views.merge, name="merge"),
+    path("<int:person_id>/merges", merge_views.merge_history, name="merge_history"),
+    path("merges/<int:merge_id>/unmerge", merge_views.unmerge, name="unmerge"),
     # Sharing and consent (the trust layer's pages about one person: consent/views.py)
     path("<int:person_id>/consents/new", consent_views.consent_new, name="consent_new"),
     path(

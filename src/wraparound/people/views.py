@@ -31,8 +31,11 @@ from wraparound.people.forms import (
     PersonForm,
     PersonSearchForm,
 )
+from wraparound.people.matching import Candidate, registration_candidates
+from wraparound.people.merge import may_merge
 from wraparound.people.selectors import (
     PersonNotFound,
+    SearchCriteria,
     audit_list_reads,
     household_for_person,
     identifiers_for_person,
@@ -40,6 +43,7 @@ from wraparound.people.selectors import (
     person_get,
     person_record,
     person_search,
+    person_search_count,
     person_timeline,
 )
 from wraparound.people.services import MemberInput, PersonDetails
@@ -51,13 +55,18 @@ def search(request: HttpRequest) -> HttpResponse:
     form = PersonSearchForm(request.GET or None)
     page = None
     if form.is_bound and form.is_valid() and form.has_criteria():
-        people = person_search(
-            actor=actor,
-            name=form.cleaned_data["name"],
-            date_of_birth=form.cleaned_data["date_of_birth"],
-            identifier=form.cleaned_data["identifier"],
+        criteria: SearchCriteria = {
+            "name": form.cleaned_data["name"],
+            "date_of_birth": form.cleaned_data["date_of_birth"],
+            "identifier": form.cleaned_data["identifier"],
+        }
+        people = person_search(actor=actor, **criteria)
+        page = paginate(
+            request,
+            people_for_lists(people),
+            capped=True,
+            count=person_search_count(actor=actor, found=people, **criteria),
         )
-        page = paginate(request, people_for_lists(people), capped=True)
         audit_list_reads(actor=actor, people=page, action="person.search")
     template = "people/_results.html" if request.htmx else "people/search.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form, "page": page})
@@ -82,6 +91,7 @@ def record(request: HttpRequest, person_id: int) -> HttpResponse:
             "identifier_form": IdentifierForm(),
             "can_edit": can_edit,
             "sharing": sharing_for_record(actor=actor, person=person, can_edit=can_edit),
+            "can_merge": bool(may_merge(actor)),
         },
     )
 
@@ -93,17 +103,25 @@ def create(request: HttpRequest) -> HttpResponse:
     require(may_register_people(actor))
     network = actor.require_membership().organisation.network
     form = NewPersonForm(posted(request), network=network)
+    candidates: list[Candidate] = []
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.person_create(
-                actor=actor, details=form.to_details(), identifiers=form.identifiers()
-            )
+            # "These might be the same person" first, unless the worker has seen them.
+            if not form.cleaned_data["confirm_new"]:
+                candidates = registration_candidates(actor=actor, details=form.to_details())
+            if not candidates:
+                person = services.person_create(
+                    actor=actor, details=form.to_details(), identifiers=form.identifiers()
+                )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, f"{person.full_name} is registered as {person.reference}")
-            return redirect("people:record", person_id=person.pk)
-    return render(request, "people/form.html", {"form": form, "person": None})
+            if not candidates:
+                messages.success(request, f"{person.full_name} is registered as {person.reference}")
+                return redirect("people:record", person_id=person.pk)
+    return render(
+        request, "people/form.html", {"form": form, "person": None, "candidates": candidates}
+    )
 
 
 @login_required

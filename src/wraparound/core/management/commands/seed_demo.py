@@ -96,6 +96,8 @@ class Command(BaseCommand):
             f"  break-glass: {summary.break_glass_pending} waiting for review, "
             f"{summary.break_glass_reviewed} reviewed"
         )
+        if summary.extras:
+            write("  " + "   ".join(f"{noun}: {n}" for noun, n in summary.extras.items()))
 
     def print_logins(self, summary: demo.SeedSummary, password: str) -> None:
         rows = [("username", "role", "organisation", "password")] + [
