@@ -215,6 +215,8 @@ def _decide_merged(actor: Actor, person: Person, category: str, action: Action) 
     sent on); nothing else is left here, and nothing can be changed. Lists never show it."""
     survivor = person.merged_into
     assert survivor is not None
+    while survivor.merged_into is not None:  # merged again since: name where it is now
+        survivor = survivor.merged_into
     if action is Action.EDIT or category != DataCategory.IDENTITY:
         return AccessDecision(False, f"this record was merged into {survivor.reference}")
     if not decide(actor=actor, person=survivor):
