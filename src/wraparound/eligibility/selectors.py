@@ -95,20 +95,26 @@ def parameters_on(*, network: Network, on: dt.date) -> Parameters:
     return Parameters(on, tables)
 
 
-# Rule versions never change once written, so their checked form is cached by id.
-_CHECKED: dict[int, CheckedRule | RuleError] = {}
+# Checking parses and type-checks CEL: done once per (expression, parameters in force). Keyed
+# by content, not by row id: ids are reused after a rollback, and a parameter removed since
+# makes the same text fail.
+_CHECKED: dict[tuple[str, str], CheckedRule | RuleError] = {}
+_CHECKED_MAX = 5000
 
 
 def checked_version(version: RuleVersion, specs: dict[str, ParamSpec]) -> CheckedRule | None:
     """The version's checked rule; None if it no longer checks (a parameter it used was
     removed), which screens as unknown rather than failing the page."""
-    cached = _CHECKED.get(version.pk)
+    key = (version.expression, repr(sorted(specs.items())))
+    cached = _CHECKED.get(key)
     if cached is None:
         try:
             cached = check_rule(version.expression, specs)
         except RuleError as exc:
             cached = exc
-        _CHECKED[version.pk] = cached
+        if len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.clear()
+        _CHECKED[key] = cached
     return cached if isinstance(cached, CheckedRule) else None
 
 
