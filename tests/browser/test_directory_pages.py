@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import World, assert_accessible, sign_in
-from tests.browser.conftest import browser, context, nojs_page, page, world  # noqa: F401
 from wraparound.directory.demo import seed_directory
 
 pytestmark = [
@@ -20,13 +19,13 @@ pytestmark = [
 
 
 @pytest.fixture
-def services(world: World) -> list[object]:  # noqa: F811
+def services(world: World) -> list[object]:
     p = world.personas
     orgs = [p.one_stop, p.partner_org, p.outsider_org]
     return list(seed_directory(network=p.network, organisations=orgs, rng=random.Random(3)))
 
 
-def test_directory_pages_are_accessible(page: Page, services: list[object]) -> None:  # noqa: F811
+def test_directory_pages_are_accessible(page: Page, services: list[object]) -> None:
     sign_in(page, "keyworker")
     page.get_by_role("link", name="Services").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a service")
@@ -43,7 +42,7 @@ def test_directory_pages_are_accessible(page: Page, services: list[object]) -> N
     assert_accessible(page, "a service page")
 
 
-def test_directory_search_without_javascript(nojs_page: Page, services: list[object]) -> None:  # noqa: F811
+def test_directory_search_without_javascript(nojs_page: Page, services: list[object]) -> None:
     sign_in(nojs_page, "keyworker")
     nojs_page.goto("/directory/?q=legal")
     expect(nojs_page.get_by_role("link", name="Housing and debt legal advice")).to_be_visible()
