@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -134,9 +135,13 @@ def test_unmerge_from_the_history(personas, two):
     assert merge.survivor == other
     history = client.get(f"/people/{other.pk}/merges").content.decode()
     assert f"{keep.reference} merged into {other.reference}" in history
-    page = client.post(f"/people/merges/{merge.pk}/unmerge", {"reason": ""}).content.decode()
+    page = client.post(
+        f"/people/merges/{merge.pk}/unmerge", {f"merge-{merge.pk}-reason": ""}
+    ).content.decode()
     assert "Enter why the merge is being undone" in page
-    response = client.post(f"/people/merges/{merge.pk}/unmerge", {"reason": "Twins"})
+    response = client.post(
+        f"/people/merges/{merge.pk}/unmerge", {f"merge-{merge.pk}-reason": "Twins"}
+    )
     assert response.status_code == 302
     merge.refresh_from_db()
     assert merge.status == MergeStatus.UNDONE
@@ -156,7 +161,28 @@ def test_unmerge_of_a_merge_one_cannot_see_is_404(personas, two):
     f.MembershipFactory(
         user=someone, organisation=f.OrganisationFactory(is_lead=True), role="manager"
     )
-    response = personas.client(someone).post(f"/people/merges/{merge.pk}/unmerge", {"reason": "x"})
+    response = personas.client(someone).post(
+        f"/people/merges/{merge.pk}/unmerge", {f"merge-{merge.pk}-reason": "x"}
+    )
     assert response.status_code == 404
     merge.refresh_from_db()
     assert merge.status == MergeStatus.MERGED
+
+
+def test_each_unmerge_form_on_the_history_has_its_own_field_ids(personas, two):
+    keep, other = two
+    third = indexed_person(
+        personas.network, given_name="Rhi", family_name="Morgan", registered_by=personas.one_stop
+    )
+    client = personas.client(personas.privacy)
+    for merged in (other, third):
+        client.post(
+            f"/people/{keep.pk}/merge",
+            {"other": merged.reference, "keep": "this", "reason": "Same", "confirm": "yes"},
+        )
+    merges = list(PersonMerge.objects.order_by("pk"))
+    assert len(merges) == 2
+    history = client.get(f"/people/{keep.pk}/merges").content.decode()
+    ids = re.findall(r'id="([^"]+)"', history)
+    assert len(ids) == len(set(ids))
+    assert all(f"merge-{m.pk}-reason" in " ".join(ids) for m in merges)

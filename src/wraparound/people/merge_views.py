@@ -3,6 +3,8 @@ Thin: parse, call a selector or service, render."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -82,11 +84,27 @@ def merge_history(request: HttpRequest, person_id: int) -> HttpResponse:
         "people/merge_history.html",
         {
             "person": person,
-            "merges": merges_for_person(actor=actor, person=person),
+            "merges": _with_unmerge_forms(merges_for_person(actor=actor, person=person)),
             "can_merge": bool(may_merge(actor)),
             "form": UnmergeForm(),
         },
     )
+
+
+def _unmerge_prefix(merge_id: int) -> str:
+    # One form per merge on the page: each needs its own field ids.
+    return f"merge-{merge_id}"
+
+
+def _with_unmerge_forms(merges: Any, failed: UnmergeForm | None = None) -> list[Any]:
+    result = list(merges)
+    for merge in result:
+        merge.unmerge_form = (
+            failed
+            if failed is not None and failed.prefix == _unmerge_prefix(merge.pk)
+            else UnmergeForm(prefix=_unmerge_prefix(merge.pk))
+        )
+    return result
 
 
 @login_required
@@ -95,7 +113,7 @@ def unmerge(request: HttpRequest, merge_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     require(may_merge(actor))
     the_merge = merge_get(actor=actor, merge_id=merge_id)
-    form = UnmergeForm(request.POST)
+    form = UnmergeForm(request.POST, prefix=_unmerge_prefix(the_merge.pk))
     if form.is_valid():
         try:
             person_unmerge(actor=actor, merge=the_merge, reason=form.cleaned_data["reason"])
@@ -113,7 +131,7 @@ def unmerge(request: HttpRequest, merge_id: int) -> HttpResponse:
         "people/merge_history.html",
         {
             "person": person,
-            "merges": merges_for_person(actor=actor, person=person),
+            "merges": _with_unmerge_forms(merges_for_person(actor=actor, person=person), form),
             "can_merge": True,
             "form": form,
             "failed_merge": the_merge.pk,
