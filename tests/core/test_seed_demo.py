@@ -396,3 +396,32 @@ def test_the_command_refuses_too_few_people(people):
     with pytest.raises(CommandError, match="at least 10"):
         call_command("seed_demo", "--people", people, stdout=StringIO())
     assert not Network.objects.exists()
+
+
+def test_the_seeded_network_has_assessments_tiers_needs_and_care_plans(seeded):
+    from wraparound.assessments.models import Assessment, Need, TierOverride
+    from wraparound.assessments.selectors import current_needs, current_tier
+    from wraparound.plans.models import CarePlan, Goal
+
+    assessments = Assessment.objects.filter(network__slug=demo.NETWORK_SLUG)
+    extras = seeded.extras
+    assert extras["assessments"] == assessments.count() > 0
+    assert extras["tier_overrides"] == TierOverride.objects.count() >= 1
+    assert extras["hrsn_screens"] >= 1
+    assert assessments.filter(person__cases__lead_organisation__slug=demo.ONE_STOP).exists()
+    assert Need.objects.exists()
+    # The key worker sees tiers and ordered needs on their caseload...
+    keyworker = actor("keyworker")
+    mine = Person.objects.filter(
+        cases__key_worker__username="keyworker",
+        cases__status=CaseStatus.OPEN,
+        assessments__isnull=False,
+    ).distinct()
+    assert mine.exists()
+    tiers = {current_tier(actor=keyworker, person=p) for p in mine}
+    assert None not in tiers and len(tiers) >= 2
+    assert any(current_needs(actor=keyworker, person=p) for p in mine)
+    # ... and the care plans were written for those needs.
+    assert extras["care_plans"] == CarePlan.objects.count() > 0
+    goals = Goal.objects.select_related("need")
+    assert goals.exists() and all(g.need.person_id == g.plan.case.person_id for g in goals)

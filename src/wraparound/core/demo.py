@@ -1731,6 +1731,7 @@ def _seed_extensions(
 ) -> dict[str, int]:
     """The other apps' demo data, each from its own ``demo.py``, in dependency order, with
     one random stream per app so that adding one does not reshuffle the others."""
+    from wraparound.assessments.demo import seed_assessments
     from wraparound.crisis.demo import seed_crisis
     from wraparound.directory.demo import seed_directory
     from wraparound.eligibility.demo import seed_eligibility
@@ -1744,6 +1745,7 @@ def _seed_extensions(
     )
     counts = {"services": len(services)}
     counts |= seed_eligibility(network=network, services=services, rng=rng("eligibility"))
+    counts |= seed_assessments(network=network, people=people, rng=rng("assessments"))
     counts |= seed_plans(network=network, people=people, rng=rng("plans"))
     counts |= seed_crisis(network=network, people=people, rng=rng("crisis"))
     return counts
