@@ -68,6 +68,15 @@ INSTALLED_APPS = [
     "wraparound.crisis",
     "wraparound.eligibility",
     "wraparound.linkage",
+    "wraparound.notifications",
+    "wraparound.referrals",
+    "wraparound.enrolments",
+    "wraparound.appointments",
+    "wraparound.flags",
+    "wraparound.applications",
+    "wraparound.documents",
+    "wraparound.messaging",
+    "wraparound.portal",
     "wraparound.api",
 ]
 

@@ -322,3 +322,49 @@ def may_register_people(actor: Actor) -> AccessDecision:
             False, f"the {membership.get_role_display()} role cannot register people"
         )
     return AccessDecision(True, "casework role")
+
+
+def organisation_may_receive(
+    *,
+    person: Person,
+    organisation_id: int,
+    category: str,
+    purpose: str = Purpose.CARE_COORDINATION,
+) -> AccessDecision:
+    """May data of ``category`` about ``person`` go to an organisation (a referral's data
+    bundle)? The same grounds as ``decide`` for a worker there, without the worker-specific
+    ones (key worker, break-glass): a consent to the organisation, its sector or the network
+    for this purpose naming the category, a legal basis, or — outside the sensitive
+    categories — the organisation's own relationship (it leads a case or registered them)."""
+    from wraparound.directory.models import Organisation
+
+    org = Organisation.objects.filter(pk=organisation_id).first()
+    if org is None or org.network_id != person.network_id:
+        return DENY_OTHER_NETWORK
+    now = timezone.now()
+    related = (
+        person.registered_by_id == org.pk
+        or Case.objects.filter(person=person, lead_organisation=org).exists()
+    )
+    if related and category not in SENSITIVE_CATEGORIES:
+        return AccessDecision(True, f"{org.name} works with this person")
+    consents = (
+        Consent.objects.active(now)
+        .covering(org)
+        .filter(person=person, purpose=purpose)
+        .prefetch_related("categories")
+    )
+    for consent in consents:
+        codes = set(consent.category_codes)
+        if category in NO_REDISCLOSURE and consent.recipient_kind != RecipientKind.ORGANISATION:
+            continue
+        if category in codes or (category == DataCategory.IDENTITY and codes):
+            return AccessDecision(True, f"consent #{consent.pk}")
+    for basis in LegalBasis.objects.active(now).filter(
+        person=person, recipient_organisation=org, ended_at__isnull=True
+    ):
+        if category in basis.categories or category == DataCategory.IDENTITY:
+            return AccessDecision(True, f"{basis.get_kind_display().lower()}")
+    return AccessDecision(
+        False, f"no consent covers sharing {category_label(category)} with {org.name}"
+    )

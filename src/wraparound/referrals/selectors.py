@@ -1,0 +1,275 @@
+"""Reads of referrals, through the access policy.
+
+A referral is visible to the two organisations on it (the referrer and the receiving
+service) and to whoever may see the person's plans and referrals (their key worker, the
+lead organisation). The receiving organisation sees the person's identity and exactly the
+categories in the referral's data bundle, each still decided by the access policy (a consent
+withdrawn since hides it again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Case as When_
+from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from wraparound.accounts.actor import Actor
+from wraparound.audit.services import PersonRead, audit_reads
+from wraparound.cases.models import Case, CaseStatus
+from wraparound.consent.categories import DataCategory, category_label
+from wraparound.consent.models import Purpose
+from wraparound.consent.policy import AccessDecision, decide, visible_people
+from wraparound.referrals import waitlist
+from wraparound.referrals.models import (
+    OPEN,
+    Referral,
+    ReferralStatus,
+    ReferralTransition,
+    Side,
+    WaitlistEntry,
+)
+from wraparound.referrals.services import allowed_moves, sides_of
+
+CATEGORY = DataCategory.PLANS_REFERRALS
+
+
+class ReferralNotFound(Http404):
+    pass
+
+
+def _base() -> QuerySet[Referral]:
+    return Referral.objects.select_related(
+        "person",
+        "service",
+        "receiving_organisation",
+        "referring_organisation",
+        "referred_by",
+        "case__key_worker",
+        "goal",
+    )
+
+
+def _access(actor: Actor, referral: Referral) -> AccessDecision:
+    if sides_of(actor, referral):
+        return AccessDecision(True, "your organisation is on this referral")
+    return decide(actor=actor, person=referral.person, category=CATEGORY)
+
+
+@dataclass
+class ReferralView:
+    referral: Referral
+    sides: set[str]
+    moves: list[str]
+    transitions: list[ReferralTransition]
+    shown: list[str] = field(default_factory=list)
+    withheld: dict[str, str] = field(default_factory=dict)
+    waitlist_entry: WaitlistEntry | None = None
+    person_visible: bool = True
+
+    @property
+    def is_receiver(self) -> bool:
+        return Side.RECEIVER in self.sides
+
+    @property
+    def is_referrer(self) -> bool:
+        return Side.REFERRER in self.sides
+
+    @property
+    def bundle_labels(self) -> list[str]:
+        return [category_label(c) for c in self.referral.bundle]
+
+    def shows(self, category: str) -> bool:
+        return category in self.shown
+
+
+def referral_get(
+    *, actor: Actor, referral_id: int, audit_as: str = "referral.view"
+) -> ReferralView:
+    """One referral as the actor may see it; not found when they may not (same answer)."""
+    referral = _base().filter(pk=referral_id).first()
+    if referral is None:
+        raise ReferralNotFound("No referral with that id")
+    access = _access(actor, referral)
+    if not access:
+        raise ReferralNotFound("No referral with that id")
+    sides = sides_of(actor, referral)
+    person = referral.person
+    identity = decide(actor=actor, person=person)
+    # The receiver sees the bundle; anyone else sees what the policy gives them anyway.
+    categories = (
+        list(referral.bundle)
+        if sides == {Side.RECEIVER}
+        else [c for c in DataCategory if c != DataCategory.IDENTITY]
+    )
+    shown, withheld = [], {}
+    for category in categories:
+        decision = decide(actor=actor, person=person, category=category)
+        if decision:
+            shown.append(category)
+        else:
+            withheld[category] = decision.reason
+    audit_reads(
+        actor=actor,
+        action=audit_as,
+        purpose=Purpose.CARE_COORDINATION,
+        summary=f"Viewed referral {referral.reference}",
+        reads=[
+            PersonRead(
+                person.pk,
+                [CATEGORY, *shown] + ([DataCategory.IDENTITY] if identity else []),
+                access.reason,
+                access.break_glass,
+                list(withheld),
+            )
+        ],
+    )
+    return ReferralView(
+        referral=referral,
+        sides=sides,
+        moves=allowed_moves(actor, referral),
+        transitions=list(
+            referral.transitions.select_related("by", "by_organisation").order_by("at", "id")
+        ),
+        shown=shown,
+        withheld=withheld,
+        waitlist_entry=WaitlistEntry.objects.filter(referral=referral).first(),
+        person_visible=bool(identity),
+    )
+
+
+def referral_for_update(*, actor: Actor, referral_id: int) -> Referral:
+    """The referral for a write by one of its two organisations (the services re-check)."""
+    referral = _base().filter(pk=referral_id).first()
+    if referral is None or not sides_of(actor, referral):
+        raise ReferralNotFound("No referral with that id")
+    return referral
+
+
+def _sla_order(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Requested referrals first, soonest response deadline first; then the rest, newest."""
+    return queryset.annotate(
+        waiting=When_(
+            When(status=ReferralStatus.REQUESTED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("waiting", F("respond_by").asc(nulls_last=True), "-created_at", "-id")
+
+
+def inbox(
+    *, actor: Actor, status: str | None = None, service_id: int | None = None
+) -> QuerySet[Referral]:
+    """Referrals to the actor's organisation, by SLA urgency (open ones unless ``status``)."""
+    membership = actor.membership
+    if membership is None or not membership.is_active:
+        return Referral.objects.none()
+    queryset = _base().filter(receiving_organisation_id=membership.organisation_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    else:
+        queryset = queryset.filter(status__in=sorted(OPEN))
+    if service_id:
+        queryset = queryset.filter(service_id=service_id)
+    return _sla_order(queryset)
+
+
+def outbox(*, actor: Actor, status: str | None = None, mine: bool = True) -> QuerySet[Referral]:
+    """What the actor (or, with ``mine=False``, their organisation) sent, newest first."""
+    membership = actor.membership
+    if membership is None or not membership.is_active:
+        return Referral.objects.none()
+    queryset = _base().filter(referring_organisation_id=membership.organisation_id)
+    if mine:
+        queryset = queryset.filter(referred_by_id=membership.user_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-created_at", "-id")
+
+
+def key_worker_referrals(*, actor: Actor, status: str | None = None) -> QuerySet[Referral]:
+    """Every referral of the people the actor is key worker for, from any organisation."""
+    if actor.user is None:
+        return Referral.objects.none()
+    people = Case.objects.filter(
+        key_worker_id=actor.user.pk, status__in=[CaseStatus.OPEN, CaseStatus.STEPPED_DOWN]
+    ).values("person_id")
+    queryset = _base().filter(person_id__in=people, person__in=visible_people(actor))
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-created_at", "-id")
+
+
+def referrals_for_person(*, actor: Actor, person_id: int) -> list[Referral]:
+    """The person's referrals the actor may see: all of them with access to plans and
+    referrals, otherwise only those their organisation is on."""
+    referrals = list(_base().filter(person_id=person_id).order_by("-created_at", "-id"))
+    if not referrals:
+        return []
+    if decide(actor=actor, person=referrals[0].person, category=CATEGORY):
+        return referrals
+    return [r for r in referrals if sides_of(actor, r)]
+
+
+def audit_referral_list(*, actor: Actor, referrals: list[Referral], action: str) -> None:
+    """A list page showed these referrals' people (identity and the referral line)."""
+    people = {r.person_id for r in referrals}
+    if people:
+        audit_reads(
+            actor=actor,
+            action=action,
+            purpose=Purpose.CARE_COORDINATION,
+            summary="Listed referrals",
+            reads=[
+                PersonRead(pid, [DataCategory.IDENTITY, CATEGORY], "referral list", False)
+                for pid in sorted(people)
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class WaitlistRow:
+    entry: WaitlistEntry
+    position: int
+    score: float
+    explanation: list[str]
+
+
+def service_waitlist(*, actor: Actor, service_id: int) -> list[WaitlistRow]:
+    """The waitlist of one of the actor's organisation's services, in priority order with
+    each position's explanation (the policy in force applied now)."""
+    membership = actor.membership
+    if membership is None or not membership.is_active:
+        raise ReferralNotFound("No such service")
+    from wraparound.directory.models import Service
+
+    if not Service.objects.filter(
+        pk=service_id, organisation_id=membership.organisation_id
+    ).exists():
+        raise ReferralNotFound("No such service")
+    entries = {
+        e.pk: e
+        for e in WaitlistEntry.objects.select_related(
+            "referral__person", "referral__referring_organisation", "service"
+        ).filter(service_id=service_id)
+    }
+    _, weights = waitlist.current_policy(membership.organisation.network_id)
+    ranked = waitlist.rank(waitlist.candidates_for(service_id), weights, now=timezone.now())
+    rows = [
+        WaitlistRow(entries[r.candidate.entry_id], r.position, r.score, r.explanation)
+        for r in ranked
+        if r.candidate.entry_id in entries
+    ]
+    audit_referral_list(
+        actor=actor, referrals=[row.entry.referral for row in rows], action="referral.waitlist"
+    )
+    return rows
+
+
+def overdue_filter(now: dt.datetime | None = None) -> Q:
+    """Referrals whose response deadline has passed without an answer."""
+    now = now or timezone.now()
+    return Q(status=ReferralStatus.REQUESTED, respond_by__lt=now)
