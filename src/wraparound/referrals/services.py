@@ -331,6 +331,31 @@ def _release_slot(referral: Referral) -> None:
     ).update(capacity_available=F("capacity_available") + 1)
 
 
+def capacity_take(*, service_id: int) -> bool:
+    """Take one slot of the service for a direct intake (no referral): True if one was free
+    (or the service has no cap). Call inside the caller's transaction."""
+    return _take_slot(service_id)
+
+
+def capacity_release(*, actor: Actor, service: Service, referral: Referral | None = None) -> None:
+    """Give a slot back (an enrolment ended, a direct intake left) and offer it to the top of
+    the waitlist. With ``referral``, its ``holds_slot`` is cleared too."""
+    with transaction.atomic():
+        if referral is not None:
+            locked = _locked(referral)
+            if not locked.holds_slot:
+                return
+            _release_slot(locked)
+            locked.save(update_fields=["holds_slot"])
+        else:
+            Service.objects.filter(
+                pk=service.pk,
+                capacity_available__isnull=False,
+                capacity_available__lt=F("capacity_total"),
+            ).update(capacity_available=F("capacity_available") + 1)
+        waitlist_offer_next(actor=actor, service=service)
+
+
 def waitlist_offer_next(*, actor: Actor, service: Service) -> WaitlistEntry | None:
     """Offer free slots of the service to the top of its waitlist, highest priority first;
     returns the last entry offered (None when nobody waits or nothing is free)."""
