@@ -306,7 +306,9 @@ def referral_create(
 
 def _locked(referral: Referral) -> Referral:
     return (
-        Referral.objects.select_for_update().select_related("service", "case").get(pk=referral.pk)
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("service", "case")
+        .get(pk=referral.pk)
     )
 
 
