@@ -246,5 +246,13 @@ def test_every_sensitive_free_text_field_is_encrypted() -> None:
         ("consent.BreakGlass", "review_note"),
     } <= fields
     assert [(m._meta.label, fld.name) for m, fld in crypto.encrypted_file_fields()] == [
-        ("consent.ConsentEvidence", "file")
+        ("consent.ConsentEvidence", "file"),
+        ("referrals.ReferralAttachment", "file"),
     ]
+    assert {
+        ("referrals.Referral", "reason"),
+        ("referrals.Referral", "notes"),
+        ("referrals.Referral", "status_reason"),
+        ("referrals.Referral", "outcome"),
+        ("referrals.ReferralTransition", "reason"),
+    } <= fields

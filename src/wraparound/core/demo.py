@@ -1736,6 +1736,7 @@ def _seed_extensions(
     from wraparound.directory.demo import seed_directory
     from wraparound.eligibility.demo import seed_eligibility
     from wraparound.plans.demo import seed_plans
+    from wraparound.referrals.demo import seed_referrals
 
     def rng(app: str) -> random.Random:
         return random.Random(f"{plan.seed}:{app}")
@@ -1748,6 +1749,9 @@ def _seed_extensions(
     counts |= seed_assessments(network=network, people=people, rng=rng("assessments"))
     counts |= seed_plans(network=network, people=people, rng=rng("plans"))
     counts |= seed_crisis(network=network, people=people, rng=rng("crisis"))
+    counts |= seed_referrals(
+        network=network, people=people, rng=rng("referrals"), unrelated=[LAW_CLINIC]
+    )
     return counts
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from wraparound.cases.models import Case
 from wraparound.consent.categories import DataCategory, PersonalData
-from wraparound.core.crypto import document_storage
+from wraparound.core.crypto import EncryptedTextField, document_storage
 from wraparound.core.models import Network
 from wraparound.directory.models import Organisation, Service
 from wraparound.directory.needs import NeedCategory
@@ -175,9 +175,9 @@ class Referral(models.Model):
     goal = models.ForeignKey(
         "plans.Goal", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
-    reason = models.TextField(help_text="Why the person is being referred.")
+    reason = EncryptedTextField(help_text="Why the person is being referred.")
     urgency = models.CharField(max_length=20, choices=Urgency.choices, default=Urgency.ROUTINE)
-    notes = models.TextField(blank=True)
+    notes = EncryptedTextField(blank=True)
     bundle = models.JSONField(
         default=list, help_text="Data categories shared with the receiving organisation."
     )
@@ -185,9 +185,9 @@ class Referral(models.Model):
         max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
     )
     status_reason_code = models.CharField(max_length=40, choices=ReasonCode.choices, blank=True)
-    status_reason = models.TextField(blank=True)
+    status_reason = EncryptedTextField(blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
-    outcome = models.TextField(blank=True, help_text="What was provided (when completed).")
+    outcome = EncryptedTextField(blank=True, help_text="What was provided (when completed).")
     created_at = models.DateTimeField(default=timezone.now)
     requested_at = models.DateTimeField(null=True, blank=True)
     respond_by = models.DateTimeField(null=True, blank=True)
@@ -253,7 +253,7 @@ class ReferralTransition(models.Model):
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason_code = models.CharField(max_length=40, choices=ReasonCode.choices, blank=True)
-    reason = models.TextField(blank=True)
+    reason = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["referral", "at", "id"]
