@@ -305,8 +305,13 @@ def test_partner_sees_part_of_a_record_through_a_consent(seeded):
         assert not record.shows(DataCategory.ASSESSMENTS)
         assert not record.shows(DataCategory.SUBSTANCE_USE)
         assert all(reason.startswith("withheld") for reason in record.withheld.values())
-        named = {c.category for c in Consent.objects.active().filter(person=person)
-                 .exclude(purpose_detail=REFERRAL_CONSENT_DETAIL).get().categories.all()}  # fmt: skip
+        core_consent = (
+            Consent.objects.active()
+            .filter(person=person)
+            .exclude(purpose_detail=REFERRAL_CONSENT_DETAIL)
+            .get()
+        )
+        named = {c.category for c in core_consent.categories.all()}
         assert set(DataCategory) - set(record.withheld) == named
         sensitive_shown |= bool(named & SENSITIVE_CATEGORIES)
     assert sensitive_shown  # someone agreed to share their mental health or health
