@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "wraparound.documents",
     "wraparound.messaging",
     "wraparound.portal",
+    "wraparound.satisfaction",
+    "wraparound.analytics",
     "wraparound.api",
 ]
 

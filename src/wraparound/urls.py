@@ -26,6 +26,8 @@ urlpatterns = [
     path("documents/", include("wraparound.documents.urls")),
     path("messages/", include("wraparound.messaging.urls")),
     path("portal/", include("wraparound.portal.urls")),
+    path("survey/", include("wraparound.satisfaction.urls")),
+    path("analytics/", include("wraparound.analytics.urls")),
     path("consent/evidence/", include("wraparound.consent.evidence_urls")),
     path("consent/", include("wraparound.consent.urls")),
     path("api/v1/", api.urls),
