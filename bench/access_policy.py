@@ -76,7 +76,7 @@ from _common import (
 )
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
+    from django.db.models import Q, QuerySet
 
     from wraparound.accounts.actor import Actor
     from wraparound.accounts.models import User
@@ -394,12 +394,33 @@ def policy_off() -> Iterator[None]:
     def count_everyone(actor: Actor, *, cap: int) -> int:
         return capped_count(selectors.person_search(actor=actor), cap)  # as the list counts
 
-    originals = (selectors.visible_people, selectors.visible_people_count)
-    selectors.visible_people, selectors.visible_people_count = _everyone, count_everyone
+    def everyone_named(actor: Actor, token_filter: Q) -> QuerySet[Person]:
+        # The name search as it is without a policy: every person with a matching token.
+        from wraparound.people.models import Person as PersonModel
+        from wraparound.people.models import PersonNameToken
+
+        return PersonModel.objects.filter(
+            pk__in=PersonNameToken.objects.filter(token_filter).values("person_id")
+        )
+
+    originals = (
+        selectors.visible_people,
+        selectors.visible_people_count,
+        selectors.visible_people_named,
+    )
+    (
+        selectors.visible_people,
+        selectors.visible_people_count,
+        selectors.visible_people_named,
+    ) = (_everyone, count_everyone, everyone_named)
     try:
         yield
     finally:
-        selectors.visible_people, selectors.visible_people_count = originals
+        (
+            selectors.visible_people,
+            selectors.visible_people_count,
+            selectors.visible_people_named,
+        ) = originals
 
 
 def list_page_without_policy(actor: Actor, name: str) -> list[Person]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from tests import factories as f
@@ -21,9 +22,11 @@ from wraparound.consent.policy import (
     decide,
     may_register_people,
     visible_people,
+    visible_people_named,
     withheld_categories,
 )
 from wraparound.directory.models import Sector
+from wraparound.people.models import PersonNameToken
 
 pytestmark = pytest.mark.django_db
 
@@ -452,3 +455,39 @@ def test_visible_people_is_exactly_who_decide_lets_see(personas):
         listed = set(visible_people(actor(user)).values_list("pk", flat=True))
         decided = {p.pk for p in people if decide(actor=actor(user), person=p)}
         assert listed == decided, user.username
+        # The granted name tokens give the same people for a name as the grants do.
+        for person in people:
+            token = Q(token__startswith=person.family_name.lower()[:3])
+            named = set(visible_people_named(actor(user), token).values_list("pk", flat=True))
+            expected = set(
+                visible_people(actor(user))
+                .filter(pk__in=PersonNameToken.objects.filter(token).values("person_id"))
+                .values_list("pk", flat=True)
+            )
+            assert named == expected, (user.username, person.family_name)
+
+
+def test_granted_name_tokens_follow_renames_expiry_and_withdrawal(personas):
+    """The search read model changes with the name and with the grounds."""
+    from wraparound.people.services import refresh_search_index
+
+    person = f.PersonFactory(network=personas.network, family_name="Quennell")
+    consent = make_consent(person, organisation=personas.partner_org, categories=["identity"])
+    expired = f.PersonFactory(network=personas.network, family_name="Quenby")
+    make_consent(
+        expired,
+        organisation=personas.partner_org,
+        categories=["identity"],
+        valid_from=timezone.now() - 3 * DAY,
+        valid_until=timezone.now() - DAY,
+    )
+    partner = actor(personas.partner)
+    assert list(visible_people_named(partner, Q(token__startswith="quen"))) == [person]
+    person.family_name = "Rowlands"
+    person.save()
+    refresh_search_index(person)
+    assert not visible_people_named(partner, Q(token__startswith="quen")).exists()
+    assert list(visible_people_named(partner, Q(token__startswith="rowl"))) == [person]
+    ConsentWithdrawal.objects.create(consent=consent)
+    sync_access_grants([person.pk])
+    assert not visible_people_named(actor(personas.partner), Q(token__startswith="rowl")).exists()

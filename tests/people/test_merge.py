@@ -37,7 +37,12 @@ DOB = dt.date(1979, 6, 2)
 # Rows that are history, not state: the audit trail and the merge's own bookkeeping.
 HISTORY = {"audit.AuditEvent", "people.PersonMerge", "people.PersonMergeChange"}
 # Rebuilt from their sources: compared without their ids.
-DERIVED = {"consent.AccessGrant", "people.PersonNameToken", "people.PersonMatchKey"}
+DERIVED = {
+    "consent.AccessGrant",
+    "consent.GrantedNameToken",
+    "people.PersonNameToken",
+    "people.PersonMatchKey",
+}
 
 
 def snapshot() -> dict[str, list[Any]]:
@@ -138,7 +143,12 @@ def test_relations_are_found_generically():
         "linkage.SourceRecord",
         "linkage.ReviewPair",
     } <= labels
-    assert not labels & {"consent.AccessGrant", "people.PersonMatchKey", "people.PersonMerge"}
+    assert not labels & {
+        "consent.AccessGrant",
+        "consent.GrantedNameToken",
+        "people.PersonMatchKey",
+        "people.PersonMerge",
+    }
 
 
 def test_merge_then_unmerge_restores_every_row(personas, pair, manager_actor):

@@ -23,13 +23,14 @@ from wraparound.consent.models import (
     AccessGrant,
     BreakGlass,
     Consent,
+    GrantedNameToken,
     GrantSource,
     LegalBasis,
     Purpose,
     RecipientKind,
 )
 from wraparound.directory.models import Organisation
-from wraparound.people.models import Person
+from wraparound.people.models import Person, PersonNameToken
 
 _BATCH = 500
 
@@ -194,7 +195,43 @@ def sync_access_grants(person_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), _BATCH):
         batch = ids[start : start + _BATCH]
         AccessGrant.objects.filter(person_id__in=batch).delete()
-        AccessGrant.objects.bulk_create(derive_grants(batch), batch_size=2000)
+        grants = AccessGrant.objects.bulk_create(derive_grants(batch), batch_size=2000)
+        _write_granted_tokens(batch, grants)
+
+
+def _write_granted_tokens(person_ids: list[int], grants: Iterable[AccessGrant]) -> None:
+    """Rebuild these people's granted name tokens from their grants and name tokens."""
+    GrantedNameToken.objects.filter(person_id__in=person_ids).delete()
+    tokens: dict[int, list[str]] = {}
+    for person_id, token in PersonNameToken.objects.filter(person_id__in=person_ids).values_list(
+        "person_id", "token"
+    ):
+        tokens.setdefault(person_id, []).append(token)
+    # One row per recipient, token and person: the widest window of that recipient's grants
+    # would be wrong (two windows with a gap), so each grant keeps its own row.
+    GrantedNameToken.objects.bulk_create(
+        (
+            GrantedNameToken(
+                person_id=grant.person_id,
+                recipient=grant.recipient,
+                token=token,
+                valid_from=grant.valid_from,
+                valid_until=grant.valid_until,
+            )
+            for grant in grants
+            for token in tokens.get(grant.person_id, ())
+        ),
+        batch_size=2000,
+    )
+
+
+def sync_granted_tokens(person_ids: Iterable[int]) -> None:
+    """After a person's name tokens changed: rebuild their granted tokens from the stored
+    grants (the grants themselves did not change)."""
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start : start + _BATCH]
+        _write_granted_tokens(batch, AccessGrant.objects.filter(person_id__in=batch))
 
 
 def rebuild_all_access_grants(*, network_id: int | None = None) -> int:

@@ -321,3 +321,32 @@ class AccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} sees person {self.person_id} ({self.source})"
+
+
+class GrantedNameToken(models.Model):
+    """A person's name token under each recipient that may identify them: ``AccessGrant``
+    crossed with ``PersonNameToken``, one more read model (ADR 0006).
+
+    A name search with the policy then reads one index range per recipient — the matches the
+    worker may see — instead of walking every match of the name and probing each one's
+    grants. Rebuilt with the grants (``sync_access_grants``) and with the name tokens
+    (``refresh_search_index``); never a source of truth.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="granted_name_tokens")
+    recipient = models.CharField(max_length=40)
+    token = models.CharField(max_length=100)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["recipient", "token", "person", "valid_until", "valid_from"],
+                name="granted_token_search",
+            ),
+            models.Index(fields=["person"], name="granted_token_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} finds person {self.person_id} by {self.token}"

@@ -44,6 +44,7 @@ from wraparound.consent.models import (
     AccessGrant,
     BreakGlass,
     Consent,
+    GrantedNameToken,
     LegalBasis,
     Purpose,
     RecipientKind,
@@ -269,6 +270,26 @@ def visible_people(actor: Actor) -> QuerySet[Person]:
         valid_from__lte=now,
     )
     return Person.objects.filter(Exists(grants), network_id=org.network_id)
+
+
+def visible_people_named(actor: Actor, token_filter: Q) -> QuerySet[Person]:
+    """``visible_people(actor)`` narrowed to people with a name token matching
+    ``token_filter`` (a condition on ``token``), read from the granted name tokens: one index
+    range per recipient of the actor holds exactly the matches they may see, so a broad name
+    never costs a probe per person it would drop (ADR 0006). The same people as
+    ``visible_people(actor).filter(pk__in=<tokens matching>)``; tests keep them equal."""
+    membership = actor.membership
+    if membership is None or not membership.is_active:
+        return Person.objects.none()
+    org = membership.organisation
+    now = timezone.now()
+    granted = GrantedNameToken.objects.filter(
+        token_filter,
+        recipient__in=recipients_of(org, membership.user_id),
+        valid_until__gt=now,
+        valid_from__lte=now,
+    ).values("person_id")
+    return Person.objects.filter(pk__in=granted, network_id=org.network_id)
 
 
 def visible_people_count(actor: Actor, *, cap: int) -> int:

@@ -66,7 +66,12 @@ from wraparound.people.services import refresh_search_index
 MERGE_ROLES = frozenset({Role.MANAGER, Role.PRIVACY_OFFICER})
 # Rebuilt from their sources for both people after a merge or unmerge, never moved.
 DERIVED_TABLES = frozenset(
-    {"consent.AccessGrant", "people.PersonNameToken", "people.PersonMatchKey"}
+    {
+        "consent.AccessGrant",
+        "consent.GrantedNameToken",
+        "people.PersonNameToken",
+        "people.PersonMatchKey",
+    }
 )
 # The merge's own bookkeeping, and Person.merged_into itself.
 OWN_TABLES = frozenset({"people.PersonMerge", "people.Person"})

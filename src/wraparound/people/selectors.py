@@ -26,6 +26,7 @@ from wraparound.consent.policy import (
     decide,
     visible_people,
     visible_people_count,
+    visible_people_named,
     withheld_categories,
 )
 from wraparound.core.pagination import COUNT_CAP, capped_count
@@ -77,12 +78,10 @@ def person_search(
     and previous names: "sian ev" finds "Siân Evans-Hughes".
     """
     # A record merged into another is history: the survivor is found instead.
-    people = visible_people(actor).filter(merged_into__isnull=True)
     tokens = query_tokens(name)  # longest first: the most selective drives the search
-    if tokens:
-        people = people.filter(
-            pk__in=PersonNameToken.objects.filter(_token_prefix(tokens[0])).values("person_id")
-        )
+    people = (
+        visible_people_named(actor, _token_prefix(tokens[0])) if tokens else visible_people(actor)
+    ).filter(merged_into__isnull=True)
     for token in tokens[1:]:
         # Checked per candidate through the (person, token) index, instead of listing every
         # person with a name starting "j" as the first word would.

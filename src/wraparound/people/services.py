@@ -18,7 +18,7 @@ from wraparound.accounts.models import Membership, User
 from wraparound.audit.services import audit_record, diff_fields
 from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.categories import DataCategory
-from wraparound.consent.grants import sync_access_grants
+from wraparound.consent.grants import sync_access_grants, sync_granted_tokens
 from wraparound.consent.policy import (
     Action,
     address_decision,
@@ -169,6 +169,7 @@ def refresh_search_index(person: Person) -> None:
         person.given_name, person.family_name, person.preferred_name, *person.previous_names
     )
     PersonNameToken.objects.bulk_create(PersonNameToken(person=person, token=t) for t in tokens)
+    sync_granted_tokens([person.pk])
 
 
 def _set_population_groups(person: Person, groups: Sequence[str]) -> None:
