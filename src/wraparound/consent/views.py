@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wraparound.accounts.actor import Actor, actor_from_request
@@ -35,7 +36,14 @@ from wraparound.consent.forms import (
     ReviewForm,
     WithdrawConsentForm,
 )
-from wraparound.consent.models import BreakGlass, Consent, Evidence, LegalBasis, Purpose
+from wraparound.consent.models import (
+    BreakGlass,
+    Consent,
+    Evidence,
+    LegalBasis,
+    Purpose,
+    RecipientKind,
+)
 from wraparound.consent.policy import Action, decide, is_privacy_officer, require
 from wraparound.consent.selectors import (
     access_log,
@@ -167,9 +175,20 @@ def _after_consent_recorded(consent: Consent) -> str:
 def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     person = _person_to_change(actor, person_id, audit_as="consent.record_form")
-    form = ConsentForm(
-        posted(request), network=person.network, initial={"valid_from": timezone.localdate()}
-    )
+    initial: dict[str, object] = {"valid_from": timezone.localdate()}
+    # Arriving from another form that needs a consent first (a referral): pre-filled, and
+    # back there afterwards with what was typed kept.
+    if organisation := request.GET.get("organisation", ""):
+        initial |= {
+            "recipient_kind": RecipientKind.ORGANISATION,
+            "recipient_organisation": organisation,
+        }
+    if categories := request.GET.get("categories", ""):
+        initial["categories"] = categories.split(",")
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    form = ConsentForm(posted(request), network=person.network, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             consent = services.consent_record(
@@ -179,8 +198,12 @@ def consent_new(request: HttpRequest, person_id: int) -> HttpResponse:
             form.add_service_errors(error)
         else:
             messages.success(request, f"Consent recorded: shared with {consent.recipient_label}")
+            if back and consent.evidence != Evidence.SIGNED_FORM:
+                return redirect(back)
             return redirect(_after_consent_recorded(consent))
-    return render(request, "consent/consent_form.html", {"form": form, "person": person})
+    return render(
+        request, "consent/consent_form.html", {"form": form, "person": person, "back": back}
+    )
 
 
 @login_required

@@ -344,3 +344,16 @@ def caseload_columns() -> dict[str, Any]:
             )[:1]
         ),
     }
+
+
+def goal_for_referral(*, actor: Actor, person: Person, goal_id: str) -> Goal | None:
+    """A goal of the person's plan to refer for (``goal_id`` as typed in a URL), or None when
+    it is not a goal of theirs the actor may see."""
+    if not goal_id.isdigit():
+        return None
+    goal = Goal.objects.select_related("plan__case").filter(pk=int(goal_id)).first()
+    if goal is None or goal.plan.case.person_id != person.pk:
+        return None
+    if not decide(actor=actor, person=person, category=DataCategory.PLANS_REFERRALS):
+        return None
+    return goal

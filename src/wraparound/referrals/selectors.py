@@ -22,9 +22,17 @@ from wraparound.audit.services import PersonRead, audit_reads
 from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.categories import DataCategory, category_label
 from wraparound.consent.models import Purpose
-from wraparound.consent.policy import AccessDecision, decide, visible_people
+from wraparound.consent.policy import (
+    AccessDecision,
+    decide,
+    organisation_may_receive,
+    visible_people,
+)
+from wraparound.directory.models import Service, ServiceStatus
+from wraparound.people.models import Person
 from wraparound.referrals import waitlist
 from wraparound.referrals.models import (
+    BUNDLE_CATEGORIES,
     OPEN,
     Referral,
     ReferralStatus,
@@ -244,8 +252,6 @@ def service_waitlist(*, actor: Actor, service_id: int) -> list[WaitlistRow]:
     membership = actor.membership
     if membership is None or not membership.is_active:
         raise ReferralNotFound("No such service")
-    from wraparound.directory.models import Service
-
     if not Service.objects.filter(
         pk=service_id, organisation_id=membership.organisation_id
     ).exists():
@@ -273,3 +279,29 @@ def overdue_filter(now: dt.datetime | None = None) -> Q:
     """Referrals whose response deadline has passed without an answer."""
     now = now or timezone.now()
     return Q(status=ReferralStatus.REQUESTED, respond_by__lt=now)
+
+
+def referable_services(*, actor: Actor, need: str = "") -> list[Service]:
+    """Services of the actor's network that take referrals now (optionally for one need),
+    basic-need services first."""
+    membership = actor.membership
+    if membership is None:
+        return []
+    services = Service.objects.filter(
+        organisation__network_id=membership.organisation.network_id,
+        status=ServiceStatus.ACTIVE,
+        accepts_referrals=True,
+    ).select_related("organisation")
+    if need:
+        services = services.filter(needs__need=need)
+    return list(services.distinct().order_by("organisation__name", "name"))
+
+
+def bundle_coverage(*, person: Person, organisation_id: int) -> list[str]:
+    """The bundle categories the person's consent (or relationship) lets go to the
+    organisation: shown on the form before anything is sent."""
+    return [
+        str(c)
+        for c in BUNDLE_CATEGORIES
+        if organisation_may_receive(person=person, organisation_id=organisation_id, category=c)
+    ]
