@@ -29,6 +29,7 @@ from wraparound.consent.policy import (
     visible_people,
 )
 from wraparound.directory.models import Service, ServiceStatus
+from wraparound.enrolments.models import Enrolment
 from wraparound.people.models import Person
 from wraparound.referrals import waitlist
 from wraparound.referrals.models import (
@@ -77,6 +78,7 @@ class ReferralView:
     withheld: dict[str, str] = field(default_factory=dict)
     waitlist_entry: WaitlistEntry | None = None
     person_visible: bool = True
+    enrolment: Enrolment | None = None
 
     @property
     def is_receiver(self) -> bool:
@@ -146,6 +148,7 @@ def referral_get(
         withheld=withheld,
         waitlist_entry=WaitlistEntry.objects.filter(referral=referral).first(),
         person_visible=bool(identity),
+        enrolment=Enrolment.objects.filter(referral=referral).first(),
     )
 
 
