@@ -33,6 +33,7 @@ from wraparound.audit.services import audit_record
 from wraparound.consent.categories import DataCategory
 from wraparound.consent.policy import decide
 from wraparound.directory.models import Location, Service
+from wraparound.flags.services import flags_refresh_after_commit
 from wraparound.notifications.services import notification_send
 from wraparound.people.models import HouseholdMember, Person
 from wraparound.referrals.models import Referral
@@ -210,6 +211,7 @@ def appointment_book(
             ),
             categories=[CATEGORY],
         )
+        flags_refresh_after_commit(person.pk)
         if staff is not None and staff.pk != membership.user_id:
             notification_send(
                 recipients=[staff],
@@ -254,6 +256,7 @@ def appointment_set_status(
             f"marked {AppointmentStatus(status).label.lower()}",
             categories=[CATEGORY],
         )
+        flags_refresh_after_commit(appointment.person_id)
     return appointment
 
 

@@ -24,6 +24,7 @@ from wraparound.enrolments.models import (
     EventType,
     ServiceEvent,
 )
+from wraparound.flags.services import flags_refresh_after_commit
 from wraparound.people.models import Person
 from wraparound.referrals.models import Referral, ReferralStatus, WaitlistStatus
 from wraparound.referrals.services import capacity_release, capacity_take, referral_transition
@@ -118,6 +119,7 @@ def enrolment_start(
                 + (f" from referral {referral.reference}" if referral else " (direct intake)"),
                 categories=[CATEGORY],
             )
+            flags_refresh_after_commit(person.pk)
     except IntegrityError as exc:
         raise ValidationError(
             {"service": [f"{person.full_name} is already enrolled in {service.name}"]}
@@ -184,6 +186,7 @@ def enrolment_end(
             summary=f"Enrolment in {locked.service.name} ended: {label}",
             categories=[CATEGORY],
         )
+        flags_refresh_after_commit(locked.person_id)
     return locked
 
 

@@ -26,6 +26,7 @@ from wraparound.consent.categories import DataCategory, category_label
 from wraparound.consent.policy import Action, decide, organisation_may_receive
 from wraparound.directory.models import Service, ServiceStatus
 from wraparound.directory.needs import NeedCategory
+from wraparound.flags.services import flags_refresh_after_commit
 from wraparound.notifications.services import notification_send
 from wraparound.people.models import Household, HouseholdMember, Person
 from wraparound.plans.models import Goal
@@ -294,6 +295,7 @@ def referral_create(
             ),
             categories=[CATEGORY],
         )
+        flags_refresh_after_commit(person.pk)
         if send:
             _notify(
                 referral,
@@ -531,6 +533,7 @@ def referral_transition(
             ),
             categories=[CATEGORY],
         )
+        flags_refresh_after_commit(locked.person_id)
         told = [locked.referred_by, *_key_workers(locked)]
         if Side.RECEIVER not in sides or to == S.REQUESTED:
             told += _receiving_team(locked)
