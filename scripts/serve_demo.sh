@@ -4,6 +4,8 @@ set -euo pipefail
 BIN="$(dirname "$0")/../.venv/bin"
 "$BIN/wraparound" db_worker --interval 1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+"$BIN/wraparound" run_periodic --loop 60 > /dev/null &
+periodic=$!
+trap 'kill $worker $periodic 2>/dev/null || true' EXIT INT TERM
 echo "Wraparound is at http://127.0.0.1:${PORT:-8000}/ (Ctrl+C to stop)"
 "$BIN/wraparound" runserver "127.0.0.1:${PORT:-8000}" --noreload

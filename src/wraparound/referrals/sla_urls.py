@@ -1,6 +1,9 @@
-"""Manager and network-admin pages for SLAs, calendars and waitlists (part of the
-``referrals`` namespace: included by urls.py)."""
+"""Manager pages for SLAs (part of the ``referrals`` namespace: included by urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from wraparound.referrals import sla_views
+
+urlpatterns: list[URLPattern] = [
+    path("sla/", sla_views.report, name="sla"),
+]
