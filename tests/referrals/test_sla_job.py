@@ -82,3 +82,31 @@ def test_sla_report_for_managers_only(personas, referral):
     assert page.status_code == 200 and personas.partner_org.name in page.content.decode()
     assert referral.person.family_name not in page.content.decode()
     assert personas.client(personas.partner).get(reverse("referrals:sla")).status_code == 403
+
+
+def test_waitlist_page_explains_each_position(personas, person, case):
+    from tests import factories as f
+    from wraparound.directory.models import Service
+
+    service = housing_service(personas, name="Hostel", capacity_total=1, capacity_available=0)
+    for urgency in ("routine", "emergency"):
+        someone = f.PersonFactory(network=personas.network, registered_by=personas.one_stop)
+        consent_to(personas, someone, personas.partner_org)
+        waiting = refer(personas, someone, service, urgency=urgency)
+        referral_transition(actor=personas.actor(personas.partner), referral=waiting, to=S.ACCEPTED)
+    client = personas.client(personas.partner)
+    page = client.get(reverse("referrals:waitlist", args=[service.pk])).content.decode()
+    assert page.index("urgency emergency: +40") < page.index("urgency routine: +0")
+    assert (
+        personas.client(personas.keyworker)
+        .get(reverse("referrals:waitlist", args=[service.pk]))
+        .status_code
+        == 404
+    )
+    Service.objects.filter(pk=service.pk).update(capacity_available=1)
+    client.post(reverse("referrals:offer_next", args=[service.pk]))
+    from wraparound.referrals.models import WaitlistEntry
+
+    offered = WaitlistEntry.objects.get(status="offered")
+    assert offered.referral.urgency == "emergency"
+    assert offered.offered_explanation[0] == "policy version 0"

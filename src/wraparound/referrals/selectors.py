@@ -308,3 +308,16 @@ def bundle_coverage(*, person: Person, organisation_id: int) -> list[str]:
         for c in BUNDLE_CATEGORIES
         if organisation_may_receive(person=person, organisation_id=organisation_id, category=c)
     ]
+
+
+def service_of(*, actor: Actor, service_id: int) -> Service:
+    """One of the actor's organisation's services (not found otherwise)."""
+    membership = actor.membership
+    service = (
+        Service.objects.filter(pk=service_id, organisation_id=membership.organisation_id).first()
+        if membership is not None
+        else None
+    )
+    if service is None:
+        raise ReferralNotFound("No such service")
+    return service

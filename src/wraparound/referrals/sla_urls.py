@@ -6,4 +6,6 @@ from wraparound.referrals import sla_views
 
 urlpatterns: list[URLPattern] = [
     path("sla/", sla_views.report, name="sla"),
+    path("services/<int:service_id>/waitlist/", sla_views.waitlist, name="waitlist"),
+    path("services/<int:service_id>/waitlist/offer", sla_views.offer_next, name="offer_next"),
 ]
