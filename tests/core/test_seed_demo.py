@@ -434,3 +434,23 @@ def test_the_seeded_network_has_assessments_tiers_needs_and_care_plans(seeded):
     assert extras["care_plans"] == CarePlan.objects.count() > 0
     goals = Goal.objects.select_related("need")
     assert goals.exists() and all(g.need.person_id == g.plan.case.person_id for g in goals)
+
+
+def test_referrals_and_coordination_are_seeded(seeded):
+    from wraparound.appointments.models import Appointment
+    from wraparound.enrolments.models import ServiceEvent
+    from wraparound.flags.models import Flag
+    from wraparound.referrals.demo import overdue_count
+    from wraparound.referrals.models import Referral, ReferralStatus, WaitlistEntry
+
+    network = Person.objects.first().network
+    statuses = set(Referral.objects.values_list("status", flat=True))
+    assert statuses == set(ReferralStatus.values)
+    assert overdue_count(network) > 0
+    assert WaitlistEntry.objects.filter(status="waiting").exists()
+    assert ServiceEvent.objects.exclude(cost=None).exists()
+    assert Appointment.objects.filter(place="home_visit").exists()
+    open_kinds = set(Flag.objects.filter(resolved_at=None).values_list("kind", flat=True))
+    assert {"five_cars", "duplication"} <= open_kinds
+    # The unrelated agency stays a stranger to everyone.
+    assert not Referral.objects.filter(receiving_organisation__slug=demo.LAW_CLINIC).exists()

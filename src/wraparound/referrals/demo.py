@@ -13,13 +13,15 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import F
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor, actor_for_user
 from wraparound.accounts.models import CASEWORK_ROLES, Membership
+from wraparound.appointments.services import appointment_book
 from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.categories import DataCategory
 from wraparound.consent.models import Evidence, Purpose, RecipientKind
@@ -27,6 +29,8 @@ from wraparound.consent.policy import organisation_may_receive
 from wraparound.consent.services import consent_record
 from wraparound.core.models import Network
 from wraparound.directory.models import Service, ServiceStatus
+from wraparound.enrolments.services import enrolment_start, service_event_record
+from wraparound.flags.services import flags_refresh_network
 from wraparound.people.models import Person
 from wraparound.plans.models import CarePlanStatus, Goal
 from wraparound.referrals.models import REASONS_FOR, Referral, ReferralStatus, Urgency
@@ -100,7 +104,9 @@ def _staff_actor(organisation_id: int, rng: random.Random) -> Actor | None:
     )
     if not members:
         return None
-    return actor_for_user(rng.choice(members).user, via="cli")
+    membership = rng.choice(members)
+    # Acting for this organisation, whatever other memberships the worker has.
+    return Actor(user=membership.user, membership=membership, via="cli")
 
 
 REFERRAL_CONSENT_DETAIL = "Agreed when the referral was made"
@@ -257,7 +263,193 @@ def seed_referrals(
     counts.waitlisted = _fill_a_service(network, made, rng)
     for referral in Referral.objects.filter(network=network):
         counts.by_status[referral.status] = counts.by_status.get(referral.status, 0) + 1
-    return counts.as_dict()
+    extra = _enrolments_and_events(network, rng)
+    extra |= _appointments(network, unrelated, rng)
+    raised, _ = flags_refresh_network(network_id=network.pk)
+    return counts.as_dict() | extra | {"flags": raised}
+
+
+def _enrolments_and_events(network: Network, rng: random.Random) -> dict[str, int]:
+    """Referrals in progress become enrolments with a few services delivered since."""
+    enrolments = events = 0
+    today = timezone.localdate()
+    for referral in (
+        Referral.objects.filter(network=network, status=S.IN_PROGRESS, holds_slot=True)
+        .select_related("service", "person", "case__key_worker")
+        .order_by("id")
+    ):
+        receiver = _staff_actor(referral.receiving_organisation_id, rng)
+        if receiver is None or receiver.user is None:
+            continue
+        sent = timezone.localdate(referral.requested_at) if referral.requested_at else today
+        enrolment = enrolment_start(actor=receiver, referral=referral, started_on=sent)
+        enrolments += 1
+        for _ in range(rng.randint(1, 6)):
+            service_event_record(
+                actor=receiver,
+                enrolment=enrolment,
+                on=sent + timedelta(days=rng.randint(0, max((today - sent).days, 0))),
+                event_type=rng.choice(["one_to_one", "advice", "practical", "advocacy"]),
+                mode=rng.choice(["centre", "home_visit", "phone", "video"]),
+                units=Decimal(rng.choice([1, 1, 1, 2])),
+                duration_minutes=rng.choice([30, 45, 60, 90]),
+                delivered_by=receiver.user,
+            )
+            events += 1
+    return {"enrolments": enrolments, "service_events": events}
+
+
+def _staff_of(network: Network, slug: str, rng: random.Random) -> Actor | None:
+    from wraparound.directory.models import Organisation
+
+    org = Organisation.objects.filter(network=network, slug=slug).first()
+    return _staff_actor(org.pk, rng) if org else None
+
+
+def _appointments(network: Network, unrelated: Sequence[str], rng: random.Random) -> dict[str, int]:
+    """The next fortnight's appointments for people with referrals in progress: the key
+    worker and the receiving service, and — for one household — home visits by three
+    organisations in one week (a "five cars" flag) and a second food service at another
+    organisation (a duplication flag)."""
+    booked = 0
+    now = timezone.now()
+    slot = now.replace(minute=0, second=0, microsecond=0)
+    referrals = list(
+        Referral.objects.filter(network=network, status=S.IN_PROGRESS)
+        .select_related("case__key_worker", "person")
+        .order_by("id")
+    )
+    for i, referral in enumerate(referrals):
+        key_worker = referral.case.key_worker if referral.case else None
+        receiver = _staff_actor(referral.receiving_organisation_id, rng)
+        for j, (actor_user, place) in enumerate(
+            [(key_worker, "centre"), (receiver.user if receiver else None, "home_visit")]
+        ):
+            if actor_user is None:
+                continue
+            start = slot + timedelta(days=1 + (i + j * 3) % 12, hours=(i * 2 + j * 5) % 7)
+            start = start.replace(hour=9 + (i + j * 3) % 7)
+            appointment_book(
+                actor=actor_for_user(actor_user, via="cli"),
+                person=referral.person,
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                place=place,
+                purpose="Key work session" if j == 0 else "Visit about the referral",
+                staff=actor_user,
+                referral=referral,
+                acknowledge=True,
+            )
+            booked += 1
+    booked += _crowded_home(network, referrals, unrelated, rng, slot)
+    return {"appointments": booked}
+
+
+def _crowded_home(
+    network: Network,
+    referrals: list[Referral],
+    unrelated: Sequence[str],
+    rng: random.Random,
+    slot: datetime,
+) -> int:
+    """One person in a household visited at home by three organisations within a week, and
+    receiving food support from two organisations at once."""
+    from wraparound.people.models import HouseholdMember
+
+    chosen = next(
+        (
+            r
+            for r in referrals
+            if r.case
+            and r.case.key_worker
+            and HouseholdMember.objects.filter(person=r.person).exists()
+        ),
+        None,
+    )
+    if chosen is None or chosen.case is None or chosen.case.key_worker is None:
+        return 0
+    person, key_worker = chosen.person, chosen.case.key_worker
+    referrer = actor_for_user(key_worker, via="cli")
+    booked = 0
+    for day, slug in enumerate(["families-first", "food-bank", "community-mental-health"]):
+        if slug in unrelated:
+            continue
+        visitor = _staff_of(network, slug, rng)
+        if visitor is None or visitor.user is None or visitor.membership is None:
+            continue
+        if not organisation_may_receive(
+            person=person,
+            organisation_id=visitor.membership.organisation_id,
+            category=DataCategory.IDENTITY,
+        ):
+            consent_record(
+                actor=referrer,
+                person=person,
+                recipient_kind=RecipientKind.ORGANISATION,
+                recipient_organisation=visitor.membership.organisation,
+                purpose=Purpose.CARE_COORDINATION,
+                purpose_detail=REFERRAL_CONSENT_DETAIL,
+                categories=list(BUNDLE),
+                evidence=Evidence.VERBAL,
+            )
+        start = (slot + timedelta(days=2 + day)).replace(hour=11)
+        appointment_book(
+            actor=visitor,
+            person=person,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            place="home_visit",
+            purpose="Home visit",
+            staff=visitor.user,
+            acknowledge=True,
+        )
+        booked += 1
+    _money_help_twice(network, person, referrer, unrelated, rng)
+    return booked
+
+
+def _money_help_twice(
+    network: Network, person: Person, referrer: Actor, unrelated: Sequence[str], rng: random.Random
+) -> None:
+    """Two organisations helping the person with money at once, unaware of each other."""
+    from wraparound.directory.models import Service
+    from wraparound.enrolments.models import Enrolment
+
+    taken = set(
+        Enrolment.objects.filter(person=person, status="active").values_list(
+            "service_id", flat=True
+        )
+    )
+    organisations: set[int] = set()
+    for service in (
+        Service.objects.filter(organisation__network=network, needs__need="financial-insecurity")
+        .exclude(organisation__slug__in=list(unrelated))
+        .exclude(pk__in=taken)
+        .select_related("organisation")
+        .order_by("id")
+    ):
+        if service.organisation_id in organisations or len(organisations) == 2:
+            continue
+        runner = _staff_actor(service.organisation_id, rng)
+        if runner is None:
+            continue
+        if not organisation_may_receive(
+            person=person, organisation_id=service.organisation_id, category=DataCategory.IDENTITY
+        ):
+            consent_record(
+                actor=referrer,
+                person=person,
+                recipient_kind=RecipientKind.ORGANISATION,
+                recipient_organisation=service.organisation,
+                purpose=Purpose.CARE_COORDINATION,
+                purpose_detail=REFERRAL_CONSENT_DETAIL,
+                categories=list(BUNDLE),
+                evidence=Evidence.VERBAL,
+            )
+        if service.capacity_available == 0:
+            continue
+        enrolment_start(actor=runner, person=person, service=service)
+        organisations.add(service.organisation_id)
 
 
 def _make_overdue(made: list[Referral], rng: random.Random) -> int:
