@@ -436,7 +436,8 @@ def test_the_seeded_network_has_assessments_tiers_needs_and_care_plans(seeded):
     assert goals.exists() and all(g.need.person_id == g.plan.case.person_id for g in goals)
 
 
-def test_referrals_and_coordination_are_seeded(seeded):
+def test_referrals_and_coordination_are_seeded(db):
+    demo.seed_demo(people=200, seed=7, password="demo-pass-123")
     from wraparound.appointments.models import Appointment
     from wraparound.enrolments.models import ServiceEvent
     from wraparound.flags.models import Flag

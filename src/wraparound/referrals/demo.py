@@ -246,12 +246,14 @@ def seed_referrals(
             send=not draft,
         )
         if not draft:
-            story = rng.choices(stories, weights)[0]
+            # Every story once first (so even a small demo shows every status), then by weight.
+            sent = len(made) - DRAFTS
+            story = stories[sent] if 0 <= sent < len(stories) else rng.choices(stories, weights)[0]
             for to in story:
                 if to == S.IN_PROGRESS and not referral.holds_slot:
                     break  # the service was full: the referral waits on its waitlist
                 referral = _move(receiver, referral, to, rng)
-            if len(made) == DRAFTS:  # one sent to the wrong service by mistake
+            if sent == len(stories):  # one sent to the wrong service by mistake
                 referral = referral_transition(
                     actor=referrer, referral=referral, to=S.ENTERED_IN_ERROR
                 )
