@@ -85,7 +85,6 @@ def test_manager_pages(page: Page, network: World) -> None:
 
 
 def test_refer_accept_enrol_and_book(page: Page, network: World, browser) -> None:
-    p = network.personas
     sian = network.sian
     sign_in(page, "keyworker")
     visit(page, f"/referrals/new/?person={sian.pk}&need=housing-instability", "the referral form")
