@@ -15,6 +15,7 @@ from wraparound.api.eligibility import router as eligibility_router
 from wraparound.api.errors import install_error_handlers, schema_errors
 from wraparound.api.organisations import router as organisations_router
 from wraparound.api.people import router as people_router
+from wraparound.api.referrals import router as referrals_router
 
 
 class WraparoundApi(NinjaAPI):
@@ -44,6 +45,7 @@ api.add_router("/people", people_router)
 api.add_router("", consent_router)
 api.add_router("", eligibility_router)
 api.add_router("", assessments_router)
+api.add_router("/referrals", referrals_router)
 
 # Registered last, so it only sees paths no route matched: they get a JSON 404 like the
 # rest of the API instead of Django's HTML page.

@@ -321,3 +321,16 @@ def service_of(*, actor: Actor, service_id: int) -> Service:
     if service is None:
         raise ReferralNotFound("No such service")
     return service
+
+
+def referrals_of_concern(*, actor: Actor, status: str | None = None) -> QuerySet[Referral]:
+    """Everything the actor works on: received or sent by their organisation, and every
+    referral of the people they are key worker for; newest first."""
+    incoming = inbox(actor=actor, status=status).values("pk")
+    sent = outbox(actor=actor, status=status, mine=False).values("pk")
+    people = key_worker_referrals(actor=actor, status=status).values("pk")
+    return (
+        _base()
+        .filter(Q(pk__in=incoming) | Q(pk__in=sent) | Q(pk__in=people))
+        .order_by("-created_at", "-id")
+    )
