@@ -8,6 +8,8 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Router
 from ninja.errors import ValidationError, ValidationErrorContext
 
+from wraparound.api.appointments import flags_router
+from wraparound.api.appointments import router as appointments_router
 from wraparound.api.assessments import router as assessments_router
 from wraparound.api.auth import BearerToken
 from wraparound.api.consent import router as consent_router
@@ -46,6 +48,8 @@ api.add_router("", consent_router)
 api.add_router("", eligibility_router)
 api.add_router("", assessments_router)
 api.add_router("/referrals", referrals_router)
+api.add_router("/appointments", appointments_router)
+api.add_router("", flags_router)
 
 # Registered last, so it only sees paths no route matched: they get a JSON 404 like the
 # rest of the API instead of Django's HTML page.
