@@ -131,6 +131,6 @@ def test_refer_accept_enrol_and_book(page: Page, network: World, browser) -> Non
     other.get_by_label("What was delivered").select_option("advice")
     other.get_by_label("Phone").check()
     other.get_by_role("button", name="Record").click()
-    expect(other.get_by_text("£40.00")).to_be_visible()
+    expect(other.get_by_role("cell", name="£40.00")).to_be_visible()
     visit(other, "/appointments/mine/", "the worker's calendar")
     partner.close()

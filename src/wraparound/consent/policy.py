@@ -345,6 +345,25 @@ def may_register_people(actor: Actor) -> AccessDecision:
     return AccessDecision(True, "casework role")
 
 
+AGGREGATE_ROLES = frozenset({Role.ANALYST, Role.MANAGER, Role.NETWORK_ADMIN})
+
+
+def may_read_aggregates(actor: Actor, *, network_id: int) -> AccessDecision:
+    """May the actor see counts over the whole network (never a person): analysts, managers
+    and network administrators of that network. Reports built on it use people's data
+    inside the computation only, suppress small numbers and are audited as one read."""
+    membership = actor.membership
+    if membership is None or not membership.is_active:
+        return DENY_NO_MEMBERSHIP
+    if membership.organisation.network_id != network_id:
+        return DENY_OTHER_NETWORK
+    if membership.role not in AGGREGATE_ROLES:
+        return AccessDecision(
+            False, f"the {membership.get_role_display()} role does not see network-wide figures"
+        )
+    return AccessDecision(True, f"{membership.get_role_display().lower()} of the network")
+
+
 def organisation_may_receive(
     *,
     person: Person,

@@ -18,10 +18,18 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
-from wraparound.audit.services import PersonRead, audit_reads
+from wraparound.audit.models import AuditKind
+from wraparound.audit.services import PersonRead, audit_reads, audit_record
 from wraparound.consent.categories import DataCategory, category_label
 from wraparound.consent.models import Purpose
-from wraparound.consent.policy import address_decision, decide, visible_people
+from wraparound.consent.policy import (
+    AccessDecision,
+    address_decision,
+    decide,
+    may_read_aggregates,
+    require,
+    visible_people,
+)
 from wraparound.core.models import Area, Network
 from wraparound.directory.models import Program, Service, ServiceStatus
 from wraparound.directory.needs import NeedCategory
@@ -237,9 +245,10 @@ def _composition(adults: int, children: int, has_partner: bool) -> str:
 
 
 def facts_for_people(
-    *, actor: Actor, people: Sequence[Person], on: dt.date
+    *, actor: Actor, people: Sequence[Person], on: dt.date, aggregate: bool = False
 ) -> dict[int, FactSheet]:
-    """Facts of people the caller has already checked the actor may see."""
+    """Facts of people the caller has already checked the actor may see (or, with
+    ``aggregate``, of everyone, for a report that shows suppressed counts only)."""
     ids = [p.pk for p in people]
     links = {
         m.person_id: m
@@ -252,8 +261,10 @@ def facts_for_people(
     ):
         members_by_household[m.household_id].append(m)
     member_ids = {m.person_id for ms in members_by_household.values() for m in ms}
-    visible_members = set(
-        visible_people(actor).filter(pk__in=member_ids).values_list("pk", flat=True)
+    visible_members = (
+        set(member_ids)
+        if aggregate
+        else set(visible_people(actor).filter(pk__in=member_ids).values_list("pk", flat=True))
     )
     circumstances = _latest_circumstances(set(ids) | member_ids)
     areas = {a.pk: a for a in Area.objects.filter(network_id__in={p.network_id for p in people})}
@@ -266,6 +277,7 @@ def facts_for_people(
         visible_members=visible_members,
         circumstances=circumstances,
         areas=areas,
+        aggregate=aggregate,
     )
     return {person.pk: builder.build(person) for person in people}
 
@@ -280,10 +292,15 @@ class _SheetBuilder:
     circumstances: dict[int, Circumstances]
     areas: dict[int, Area]
     allowed: dict[tuple[int, str, int | None], str | None] = field(default_factory=dict)
+    # Sheets for an aggregate (a network-wide report): every fact is used inside the engine
+    # and only suppressed counts leave it (``may_read_aggregates``).
+    aggregate: bool = False
 
     def may(self, category: str, who: Person, source: int | None = None) -> str | None:
         """None when the actor may see this category of the person (as recorded by the
         organisation ``source``), else the reason not."""
+        if self.aggregate:
+            return None
         key = (who.pk, category, source)
         if key not in self.allowed:
             decision = decide(
@@ -319,7 +336,11 @@ class _SheetBuilder:
 
         put("person.age", person.age_on(on))
         put("person.sex", person.sex if person.sex in {"female", "male", "intersex"} else None)
-        address = address_decision(actor=self.actor, person=person)
+        address = (
+            AccessDecision(True, "aggregate")
+            if self.aggregate
+            else address_decision(actor=self.actor, person=person)
+        )
         if address and person.area_id and person.area_id in self.areas:
             put("person.area", self.areas[person.area_id].code)
             put("person.areas", self.lineage_codes(person.area_id))
@@ -524,6 +545,18 @@ def eligible_service_ids(*, actor: Actor, person: Person) -> set[int]:
 # --- Gaps report ----------------------------------------------------------------------
 
 SMALL_COUNT = 5
+# Needs that would tell a reader about someone's health, mental health, substance use,
+# safety or legal matters: never a cell of the report (a small area could identify them).
+SENSITIVE_NEEDS = frozenset(
+    {
+        NeedCategory.MENTAL_HEALTH,
+        NeedCategory.SUBSTANCE_USE,
+        NeedCategory.INTERPERSONAL_SAFETY,
+        NeedCategory.ELDER_ABUSE,
+        NeedCategory.LEGAL_NEEDS,
+        NeedCategory.HEALTH_CARE_ACCESS,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -533,10 +566,11 @@ class GapRow:
     need: str
     need_label: str
     people: int
+    suppressed: bool = False
 
     @property
     def shown(self) -> str:
-        return f"fewer than {SMALL_COUNT}" if self.people < SMALL_COUNT else str(self.people)
+        return f"fewer than {SMALL_COUNT}" if self.suppressed else str(self.people)
 
 
 @dataclass(frozen=True)
@@ -551,17 +585,38 @@ def _serves_area(service_areas: list[int], lineage: set[int]) -> bool:
     return not service_areas or any(a in lineage for a in service_areas)
 
 
+def suppress(counts: dict[tuple[int | None, str], int]) -> set[tuple[int | None, str]]:
+    """The cells to hide. Primary: counts of 1 to 4. Secondary: where an area has exactly one
+    hidden cell, its next smallest cell is hidden too, so the hidden one cannot be worked out
+    from the area's total (the needs screened in an area may be known from elsewhere)."""
+    hidden = {cell for cell, n in counts.items() if 0 < n < SMALL_COUNT}
+    by_area: dict[int | None, list[tuple[int | None, str]]] = defaultdict(list)
+    for cell in counts:
+        by_area[cell[0]].append(cell)
+    for area_id, cells in by_area.items():
+        if sum(cell in hidden for cell in cells) == 1:
+            others = sorted((counts[c], c[1]) for c in cells if c not in hidden and counts[c])
+            if others:
+                hidden.add((area_id, others[0][1]))
+    return hidden
+
+
 def gaps_report(*, actor: Actor, on: dt.date | None = None) -> GapsReport:
     """Needs with no eligible service that has capacity and serves the person's area, as
-    counts by area and need. Aggregates only: counts under five are shown as 'fewer than 5'.
-    Counts people the actor may see."""
+    counts by area and need over the whole network, for those who may read aggregates
+    (``may_read_aggregates``). People's facts are used inside the engine only; what leaves
+    is counts, small ones suppressed (``suppress``), never a sensitive need; the run is one
+    audited read."""
     membership = actor.require_membership()
     network = membership.organisation.network
+    require(may_read_aggregates(actor, network_id=network.pk))
     day = on or timezone.localdate()
     people = list(
-        visible_people(actor).select_related("area").prefetch_related("population_groups")
+        Person.objects.filter(network=network, merged_into__isnull=True)
+        .select_related("area")
+        .prefetch_related("population_groups")
     )
-    sheets = facts_for_people(actor=actor, people=people, on=day)
+    sheets = facts_for_people(actor=actor, people=people, on=day, aggregate=True)
     found = programmes_for_network(network=network)
     screener = Screener(
         [p for p in found.programmes if p.kind == "service"],
@@ -613,6 +668,8 @@ def gaps_report(*, actor: Actor, on: dt.date | None = None) -> GapsReport:
             )
         )
         for need in needs:
+            if need in SENSITIVE_NEEDS:
+                continue
             needs_screened += 1
             served = any(
                 need in needs_of[sid]
@@ -624,6 +681,7 @@ def gaps_report(*, actor: Actor, on: dt.date | None = None) -> GapsReport:
             if not served:
                 counts[(area.pk if area else None, need)] += 1
     labels = dict(NeedCategory.choices)
+    hidden = suppress(counts)
     rows = [
         GapRow(
             area_objects[area_id].name if area_id else "Area not known",
@@ -631,10 +689,19 @@ def gaps_report(*, actor: Actor, on: dt.date | None = None) -> GapsReport:
             need,
             labels.get(need, need),
             count,
+            (area_id, need) in hidden,
         )
         for (area_id, need), count in counts.items()
     ]
-    rows.sort(key=lambda r: (-r.people, r.area, r.need_label))
+    # Hidden cells sort as the smallest, so the order reveals nothing either.
+    rows.sort(key=lambda r: (-(0 if r.suppressed else r.people), r.area, r.need_label))
+    audit_record(
+        actor=actor,
+        action="eligibility.gaps_report",
+        kind=AuditKind.READ,
+        summary=f"Gaps report over {len(people)} people: {len(rows)} cells, {len(hidden)} hidden",
+        purpose=Purpose.CARE_COORDINATION,
+    )
     return GapsReport(day, rows, len(people), needs_screened)
 
 
