@@ -180,7 +180,7 @@ def consent_evidence_open(evidence: ConsentEvidence) -> File:
 # --- Upload ----------------------------------------------------------------------------------
 
 
-def _clean_name(name: str) -> str:
+def clean_upload_name(name: str) -> str:
     base = os.path.basename((name or "").replace("\\", "/"))
     printable = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
     return printable[-200:] or "document"
@@ -190,7 +190,9 @@ def _refuse(message: str) -> ValidationError:
     return ValidationError({"file": [message]})
 
 
-def _check(upload: UploadedFile) -> FileType:
+def check_upload(upload: UploadedFile) -> FileType:
+    """Size, type by content and (when configured) a virus scan; a ValidationError on
+    ``file`` naming what is wrong."""
     size = upload.size or 0
     limit = int(settings.WRAPAROUND_MAX_UPLOAD_MB)
     if size == 0:
@@ -225,10 +227,10 @@ def consent_evidence_attach(
     membership = actor.require_membership()
     if not decide(actor=actor, person=consent.person, action=Action.EDIT):
         raise PermissionDenied("Only organisations working with the person can add documents")
-    kind = _check(upload)
+    kind = check_upload(upload)
     evidence = ConsentEvidence(
         consent=consent,
-        original_name=_clean_name(upload.name or ""),
+        original_name=clean_upload_name(upload.name or ""),
         content_type=kind.content_type,
         size=upload.size or 0,
         uploaded_by=membership.user,

@@ -36,6 +36,7 @@ from wraparound.referrals.models import (
     BUNDLE_CATEGORIES,
     OPEN,
     Referral,
+    ReferralAttachment,
     ReferralStatus,
     ReferralTransition,
     Side,
@@ -79,6 +80,7 @@ class ReferralView:
     waitlist_entry: WaitlistEntry | None = None
     person_visible: bool = True
     enrolment: Enrolment | None = None
+    attachments: list[ReferralAttachment] = field(default_factory=list)
 
     @property
     def is_receiver(self) -> bool:
@@ -149,6 +151,7 @@ def referral_get(
         waitlist_entry=WaitlistEntry.objects.filter(referral=referral).first(),
         person_visible=bool(identity),
         enrolment=Enrolment.objects.filter(referral=referral).first(),
+        attachments=list(referral.attachments.order_by("uploaded_at", "id")),
     )
 
 
@@ -334,3 +337,35 @@ def referrals_of_concern(*, actor: Actor, status: str | None = None) -> QuerySet
         .filter(Q(pk__in=incoming) | Q(pk__in=sent) | Q(pk__in=people))
         .order_by("-created_at", "-id")
     )
+
+
+def referral_attachment_get(*, actor: Actor, attachment_id: int) -> ReferralAttachment:
+    """A document of a referral, for the two organisations on it (or whoever may see the
+    person's documents); the download is audited."""
+    attachment = (
+        ReferralAttachment.objects.select_related("referral__person")
+        .filter(pk=attachment_id)
+        .first()
+    )
+    if attachment is None:
+        raise ReferralNotFound("No document with that id")
+    referral = attachment.referral
+    decision = (
+        AccessDecision(True, "your organisation is on this referral")
+        if sides_of(actor, referral)
+        else decide(actor=actor, person=referral.person, category=DataCategory.DOCUMENTS)
+    )
+    if not decision:
+        raise ReferralNotFound("No document with that id")
+    audit_reads(
+        actor=actor,
+        action="referral.attachment_download",
+        purpose=Purpose.CARE_COORDINATION,
+        summary=f"Downloaded a document of referral {referral.reference}",
+        reads=[
+            PersonRead(
+                referral.person_id, [DataCategory.DOCUMENTS], decision.reason, decision.break_glass
+            )
+        ],
+    )
+    return attachment

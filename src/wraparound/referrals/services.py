@@ -10,9 +10,11 @@ the last slot at the same moment cannot both succeed (the database decides).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -23,6 +25,7 @@ from wraparound.accounts.models import CASEWORK_ROLES, Membership, User
 from wraparound.audit.services import audit_record
 from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.categories import DataCategory, category_label
+from wraparound.consent.evidence import check_upload, clean_upload_name
 from wraparound.consent.policy import Action, decide, organisation_may_receive
 from wraparound.directory.models import Service, ServiceStatus
 from wraparound.directory.needs import NeedCategory
@@ -38,6 +41,7 @@ from wraparound.referrals.models import (
     TERMINAL,
     TRANSITIONS,
     Referral,
+    ReferralAttachment,
     ReferralStatus,
     ReferralTransition,
     Side,
@@ -583,3 +587,42 @@ def referral_first_contact(
             categories=[CATEGORY],
         )
     return locked
+
+
+def referral_attach(
+    *, actor: Actor, referral: Referral, upload: UploadedFile
+) -> ReferralAttachment:
+    """A document sent with the referral (by either side): checked by content, size and virus
+    scan like every upload, encrypted at rest."""
+    membership = _casework(actor)
+    if not sides_of(actor, referral):
+        raise PermissionDenied("This referral is not your organisation's")
+    if referral.status in TERMINAL:
+        raise ValidationError(
+            {"file": ["The referral is closed: documents can no longer be added"]}
+        )
+    kind = check_upload(upload)
+    attachment = ReferralAttachment(
+        referral=referral,
+        original_name=clean_upload_name(upload.name or ""),
+        content_type=kind.content_type,
+        size=upload.size or 0,
+        uploaded_by_id=membership.user_id,
+    )
+    attachment.file.save(f"{uuid.uuid4().hex}{kind.extension}", upload, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            audit_record(
+                actor=actor,
+                action="referral.attach",
+                person_id=referral.person_id,
+                target=attachment,
+                summary=f"{kind.label} ({attachment.size:,} bytes) added to referral "
+                f"{referral.reference}",
+                categories=[DataCategory.DOCUMENTS],
+            )
+    except BaseException:
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment

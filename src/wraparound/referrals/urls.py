@@ -13,5 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:referral_id>/", views.detail, name="detail"),
     path("<int:referral_id>/transition", views.transition, name="transition"),
     path("<int:referral_id>/first-contact", views.first_contact, name="first_contact"),
+    path("<int:referral_id>/documents", views.attach, name="attach"),
+    path("documents/<int:attachment_id>", views.attachment, name="attachment"),
     *sla_urlpatterns,
 ]

@@ -13,11 +13,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wraparound.accounts.actor import actor_from_request
 from wraparound.consent.categories import category_label
@@ -40,6 +40,7 @@ from wraparound.referrals.selectors import (
     outbox,
     overdue_filter,
     referable_services,
+    referral_attachment_get,
     referral_for_update,
     referral_get,
     referrals_for_person,
@@ -314,3 +315,41 @@ def for_person(request: HttpRequest, person_id: int) -> HttpResponse:
             "can_refer": bool(decide(actor=actor, person=person, action=Action.EDIT)),
         },
     )
+
+
+@login_required
+@require_POST
+def attach(request: HttpRequest, referral_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    referral = referral_for_update(actor=actor, referral_id=referral_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Select a file to add")
+    else:
+        try:
+            services.referral_attach(actor=actor, referral=referral, upload=upload)
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            messages.success(request, "Document added")
+    return redirect("referrals:detail", referral_id=referral.pk)
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """Always a download, never shown in the browser, whatever the file holds."""
+    document = referral_attachment_get(
+        actor=actor_from_request(request), attachment_id=attachment_id
+    )
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
