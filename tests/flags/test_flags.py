@@ -173,3 +173,20 @@ def test_pages_and_one_click_message(personas, person, case):
         personas.client(personas.outsider).get(reverse("flags:detail", args=[flag.pk])).status_code
         == 404
     )
+
+
+def test_caseload_shows_open_flags_without_an_extra_query(personas, person, case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = personas.client(personas.keyworker)
+    client.get("/")
+    with CaptureQueriesContext(connection) as before:
+        assert "flag" not in client.get("/").content.decode().lower().split("<main")[1]
+    enrol(personas, person, personas.one_stop, "food-insecurity")
+    enrol(personas, person, personas.partner_org, "food-insecurity")
+    refresh(person)
+    with CaptureQueriesContext(connection) as after:
+        page = client.get("/").content.decode()
+    assert "1 flag" in page
+    assert len(after.captured_queries) == len(before.captured_queries)

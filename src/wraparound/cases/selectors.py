@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
@@ -34,9 +34,23 @@ def caseload(*, actor: Actor) -> QuerySet[Case]:
         Case.objects.filter(key_worker=actor.user)
         .exclude(status=CaseStatus.CLOSED)
         .filter(person__in=visible_people(actor))
-        .annotate(tier=columns["tier"], review_on=columns["review_on"])
+        .annotate(tier=columns["tier"], review_on=columns["review_on"], open_flags=_open_flags())
         .select_related("person", "lead_organisation", "household")
         .order_by("-last_activity_at", "-id")
+    )
+
+
+def _open_flags() -> Subquery:
+    """Open coordination flags of the case's person (one subquery for the whole page)."""
+    from wraparound.flags.models import Flag
+
+    return Subquery(
+        Flag.objects.filter(person_id=OuterRef("person_id"), resolved_at__isnull=True)
+        .order_by()
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1],
+        output_field=IntegerField(),
     )
 
 
