@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wraparound.accounts.actor import actor_from_request
 from wraparound.consent import evidence
+from wraparound.core.downloads import attachment_response
 from wraparound.core.forms import ServiceForm
 
 
@@ -68,13 +69,8 @@ def download(request: HttpRequest, evidence_id: int) -> FileResponse:
     """Always a download, never shown in the browser, whatever the file holds."""
     actor = actor_from_request(request)
     document = evidence.consent_evidence_get(actor=actor, evidence_id=evidence_id)
-    response = FileResponse(
+    return attachment_response(
         evidence.consent_evidence_open(document),
-        as_attachment=True,
         filename=document.original_name,
         content_type=document.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -28,7 +28,7 @@ from wraparound.consent.models import Evidence, Purpose, RecipientKind
 from wraparound.consent.policy import organisation_may_receive
 from wraparound.consent.services import consent_record
 from wraparound.core.models import Network
-from wraparound.directory.models import Service, ServiceStatus
+from wraparound.directory.models import Organisation, Service, ServiceStatus
 from wraparound.enrolments.services import enrolment_start, service_event_record
 from wraparound.flags.services import flags_refresh_network
 from wraparound.people.models import Person
@@ -113,25 +113,31 @@ REFERRAL_CONSENT_DETAIL = "Agreed when the referral was made"
 BUNDLE = (DataCategory.ASSESSMENTS, DataCategory.PLANS_REFERRALS)
 
 
-def _bundle(actor: Actor, person: Person, service: Service, counts: _Counts) -> list[str]:
-    """What may travel with the referral. With no consent to the organisation at all, the
-    worker records the person's agreement first (as they would in the conversation);
-    otherwise the bundle is what the existing consent covers."""
-    org_id = service.organisation_id
-    if not organisation_may_receive(
-        person=person, organisation_id=org_id, category=DataCategory.IDENTITY
+def _consent_first(actor: Actor, person: Person, organisation: Organisation) -> bool:
+    """With no consent to the organisation at all, the worker records the person's agreement
+    (as they would in the conversation); True when one was recorded."""
+    if organisation_may_receive(
+        person=person, organisation_id=organisation.pk, category=DataCategory.IDENTITY
     ):
-        consent_record(
-            actor=actor,
-            person=person,
-            recipient_kind=RecipientKind.ORGANISATION,
-            recipient_organisation=service.organisation,
-            purpose=Purpose.CARE_COORDINATION,
-            purpose_detail=REFERRAL_CONSENT_DETAIL,
-            categories=list(BUNDLE),
-            evidence=Evidence.VERBAL,
-        )
-        counts.consents += 1
+        return False
+    consent_record(
+        actor=actor,
+        person=person,
+        recipient_kind=RecipientKind.ORGANISATION,
+        recipient_organisation=organisation,
+        purpose=Purpose.CARE_COORDINATION,
+        purpose_detail=REFERRAL_CONSENT_DETAIL,
+        categories=list(BUNDLE),
+        evidence=Evidence.VERBAL,
+    )
+    return True
+
+
+def _bundle(actor: Actor, person: Person, service: Service, counts: _Counts) -> list[str]:
+    """What may travel with the referral: what the person's consent to the organisation
+    covers (recorded first when there is none)."""
+    org_id = service.organisation_id
+    counts.consents += _consent_first(actor, person, service.organisation)
     return [
         str(c)
         for c in BUNDLE
@@ -379,21 +385,7 @@ def _crowded_home(
         visitor = _staff_of(network, slug, rng)
         if visitor is None or visitor.user is None or visitor.membership is None:
             continue
-        if not organisation_may_receive(
-            person=person,
-            organisation_id=visitor.membership.organisation_id,
-            category=DataCategory.IDENTITY,
-        ):
-            consent_record(
-                actor=referrer,
-                person=person,
-                recipient_kind=RecipientKind.ORGANISATION,
-                recipient_organisation=visitor.membership.organisation,
-                purpose=Purpose.CARE_COORDINATION,
-                purpose_detail=REFERRAL_CONSENT_DETAIL,
-                categories=list(BUNDLE),
-                evidence=Evidence.VERBAL,
-            )
+        _consent_first(referrer, person, visitor.membership.organisation)
         start = (slot + timedelta(days=2 + day)).replace(hour=11)
         appointment_book(
             actor=visitor,
@@ -435,19 +427,7 @@ def _money_help_twice(
         runner = _staff_actor(service.organisation_id, rng)
         if runner is None:
             continue
-        if not organisation_may_receive(
-            person=person, organisation_id=service.organisation_id, category=DataCategory.IDENTITY
-        ):
-            consent_record(
-                actor=referrer,
-                person=person,
-                recipient_kind=RecipientKind.ORGANISATION,
-                recipient_organisation=service.organisation,
-                purpose=Purpose.CARE_COORDINATION,
-                purpose_detail=REFERRAL_CONSENT_DETAIL,
-                categories=list(BUNDLE),
-                evidence=Evidence.VERBAL,
-            )
+        _consent_first(referrer, person, service.organisation)
         if service.capacity_available == 0:
             continue
         enrolment_start(actor=runner, person=person, service=service)

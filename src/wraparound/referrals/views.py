@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wraparound.accounts.actor import actor_from_request
 from wraparound.consent.categories import category_label
 from wraparound.consent.policy import Action, decide
+from wraparound.core.downloads import attachment_response
 from wraparound.core.forms import posted
 from wraparound.core.pagination import paginate
 from wraparound.directory.needs import NeedCategory
@@ -343,13 +344,8 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     document = referral_attachment_get(
         actor=actor_from_request(request), attachment_id=attachment_id
     )
-    response = FileResponse(
+    return attachment_response(
         document.file.open("rb"),
-        as_attachment=True,
         filename=document.original_name,
         content_type=document.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
