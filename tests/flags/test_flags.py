@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -190,3 +190,14 @@ def test_caseload_shows_open_flags_without_an_extra_query(personas, person, case
         page = client.get("/").content.decode()
     assert "1 flag" in page
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_resolve_refused_to_an_organisation_without_access(personas, person, case):
+    Flag.objects.create(
+        network=personas.network, person=person, kind=FlagKind.GAP, key="housing", summary="Gap"
+    )
+    flag = Flag.objects.get(kind=FlagKind.GAP)
+    with pytest.raises(PermissionDenied):
+        flag_resolve(actor=personas.actor(personas.outsider), flag=flag, resolution="referred")
+    flag.refresh_from_db()
+    assert flag.resolved_at is None
