@@ -190,3 +190,18 @@ def test_inbox_query_count_does_not_grow_with_referrals(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("referrals:inbox"))
     assert page.content.decode().count("R-0") >= 20
+
+
+def test_lists_drop_the_name_once_consent_no_longer_covers_the_receiver(
+    personas, person, case, service
+):
+    from wraparound.consent.services import consent_withdraw
+
+    consent_to(personas, person, personas.partner_org)
+    referral = refer(personas, person, service)
+    client = personas.client(personas.partner)
+    assert person.family_name in client.get(reverse("referrals:inbox")).content.decode()
+    consent_withdraw(actor=personas.actor(personas.keyworker), consent=Consent.objects.get())
+    page = client.get(reverse("referrals:inbox")).content.decode()
+    assert referral.reference in page and person.family_name not in page
+    assert "Withheld" in page

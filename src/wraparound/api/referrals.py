@@ -278,7 +278,13 @@ def _summary_values(referral: Referral, *, person_name: str, now: dt.datetime) -
 
 def _summary_out(referral: Referral, now: dt.datetime) -> ReferralSummaryOut:
     return ReferralSummaryOut(
-        **_summary_values(referral, person_name=referral.person.full_name, now=now)
+        **_summary_values(
+            referral,
+            person_name=referral.person.full_name
+            if getattr(referral, "person_visible", True)
+            else "",
+            now=now,
+        )
     )
 
 

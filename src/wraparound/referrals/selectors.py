@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Case as When_
-from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -49,6 +49,14 @@ CATEGORY = DataCategory.PLANS_REFERRALS
 
 class ReferralNotFound(Http404):
     pass
+
+
+def _with_visibility(queryset: QuerySet[Referral], actor: Actor) -> QuerySet[Referral]:
+    """Each row's ``person_visible``: may the actor identify the person now (a consent
+    withdrawn since hides the name in lists too). One subquery for the whole page."""
+    return queryset.annotate(
+        person_visible=Exists(visible_people(actor).filter(pk=OuterRef("person_id")))
+    )
 
 
 def _base() -> QuerySet[Referral]:
@@ -188,7 +196,7 @@ def inbox(
         queryset = queryset.filter(status__in=sorted(OPEN))
     if service_id:
         queryset = queryset.filter(service_id=service_id)
-    return _sla_order(queryset)
+    return _with_visibility(_sla_order(queryset), actor)
 
 
 def outbox(*, actor: Actor, status: str | None = None, mine: bool = True) -> QuerySet[Referral]:
@@ -201,7 +209,7 @@ def outbox(*, actor: Actor, status: str | None = None, mine: bool = True) -> Que
         queryset = queryset.filter(referred_by_id=membership.user_id)
     if status:
         queryset = queryset.filter(status=status)
-    return queryset.order_by("-created_at", "-id")
+    return _with_visibility(queryset.order_by("-created_at", "-id"), actor)
 
 
 def key_worker_referrals(*, actor: Actor, status: str | None = None) -> QuerySet[Referral]:
@@ -214,13 +222,15 @@ def key_worker_referrals(*, actor: Actor, status: str | None = None) -> QuerySet
     queryset = _base().filter(person_id__in=people, person__in=visible_people(actor))
     if status:
         queryset = queryset.filter(status=status)
-    return queryset.order_by("-created_at", "-id")
+    return _with_visibility(queryset.order_by("-created_at", "-id"), actor)
 
 
 def referrals_for_person(*, actor: Actor, person_id: int) -> list[Referral]:
     """The person's referrals the actor may see: all of them with access to plans and
     referrals, otherwise only those their organisation is on."""
-    referrals = list(_base().filter(person_id=person_id).order_by("-created_at", "-id"))
+    referrals = list(
+        _with_visibility(_base().filter(person_id=person_id), actor).order_by("-created_at", "-id")
+    )
     if not referrals:
         return []
     if decide(actor=actor, person=referrals[0].person, category=CATEGORY):
@@ -229,8 +239,9 @@ def referrals_for_person(*, actor: Actor, person_id: int) -> list[Referral]:
 
 
 def audit_referral_list(*, actor: Actor, referrals: list[Referral], action: str) -> None:
-    """A list page showed these referrals' people (identity and the referral line)."""
-    people = {r.person_id for r in referrals}
+    """A list page showed these referrals' people (identity and the referral line; a person
+    the actor may no longer identify is listed without a name)."""
+    people = {r.person_id for r in referrals if getattr(r, "person_visible", True)}
     if people:
         audit_reads(
             actor=actor,
@@ -332,10 +343,11 @@ def referrals_of_concern(*, actor: Actor, status: str | None = None) -> QuerySet
     incoming = inbox(actor=actor, status=status).values("pk")
     sent = outbox(actor=actor, status=status, mine=False).values("pk")
     people = key_worker_referrals(actor=actor, status=status).values("pk")
-    return (
+    return _with_visibility(
         _base()
         .filter(Q(pk__in=incoming) | Q(pk__in=sent) | Q(pk__in=people))
-        .order_by("-created_at", "-id")
+        .order_by("-created_at", "-id"),
+        actor,
     )
 
 
