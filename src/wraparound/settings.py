@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "wraparound.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "wraparound.portal.middleware.CitizenLocaleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wraparound.core.middleware.RequestIdMiddleware",
@@ -115,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wraparound.core.context_processors.wraparound",
+                "wraparound.portal.navigation.portal",
             ],
             "builtins": [
                 "wraparound.core.templatetags.govuk",
@@ -252,6 +254,15 @@ LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en", "English"), ("cy", "Cymraeg"), ("fr", "Français")]
 TIME_ZONE = env_str("TIME_ZONE") or "Europe/London"
 USE_I18N = True
+# The citizen-facing pages are translated (Welsh, French); one catalogue for all of them.
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+WRAPAROUND_PORTAL_NETWORK = env_str("PORTAL_NETWORK") or ""
+
+# --- Analytics store (ADR 0017) -------------------------------------------------------------
+ANALYTICS_DIR = Path(env_str("ANALYTICS_DIR") or VAR_DIR / "analytics")
+ANALYTICS_KEY_SECRET = env_str("ANALYTICS_KEY_SECRET") or ""  # default: derived from SECRET_KEY
+ANALYTICS_REFRESH_HOURS = env_int("ANALYTICS_REFRESH_HOURS", default=24, minimum=1)
+EVALUATION_EXPORT_SECRET = env_str("EVALUATION_EXPORT_SECRET") or ""  # default: from SECRET_KEY
 USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------

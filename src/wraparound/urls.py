@@ -25,7 +25,12 @@ urlpatterns = [
     path("applications/", include("wraparound.applications.urls")),
     path("documents/", include("wraparound.documents.urls")),
     path("messages/", include("wraparound.messaging.urls")),
+    # Citizen pages of other apps first, then the portal's own.
+    path("portal/applications/", include("wraparound.applications.portal_urls")),
+    path("portal/documents/", include("wraparound.documents.portal_urls")),
+    path("portal/messages/", include("wraparound.messaging.portal_urls")),
     path("portal/", include("wraparound.portal.urls")),
+    path("citizens/", include("wraparound.portal.staff_urls")),
     path("survey/", include("wraparound.satisfaction.urls")),
     path("analytics/", include("wraparound.analytics.urls")),
     path("consent/evidence/", include("wraparound.consent.evidence_urls")),

@@ -245,8 +245,9 @@ def test_every_sensitive_free_text_field_is_encrypted() -> None:
         ("consent.BreakGlass", "justification"),
         ("consent.BreakGlass", "review_note"),
     } <= fields
-    assert [(m._meta.label, fld.name) for m, fld in crypto.encrypted_file_fields()] == [
+    assert sorted((m._meta.label, fld.name) for m, fld in crypto.encrypted_file_fields()) == [
         ("consent.ConsentEvidence", "file"),
+        ("documents.Document", "file"),
         ("referrals.ReferralAttachment", "file"),
     ]
     assert {
@@ -255,4 +256,9 @@ def test_every_sensitive_free_text_field_is_encrypted() -> None:
         ("referrals.Referral", "status_reason"),
         ("referrals.Referral", "outcome"),
         ("referrals.ReferralTransition", "reason"),
+        ("messaging.Message", "body"),
+        ("messaging.Thread", "subject"),
+        ("applications.Application", "answers"),
+        ("applications.ApplicationDraft", "answers"),
+        ("portal.LinkRequest", "given_name"),
     } <= fields

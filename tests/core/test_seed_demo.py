@@ -246,7 +246,8 @@ def test_personas_sign_in_with_the_demo_password(seeded, username, role, organis
     assert user.check_password("demo-pass-123")
     membership = Membership.objects.get(user=user)
     assert (membership.role, membership.organisation.slug) == (role, organisation)
-    assert [login.username for login in seeded.logins] == list(demo.PERSONAS)
+    # The staff personas, then the demo citizen of the portal.
+    assert [login.username for login in seeded.logins] == [*demo.PERSONAS, "citizen@example.org"]
 
 
 def test_who_sees_whom(seeded):
@@ -455,3 +456,27 @@ def test_referrals_and_coordination_are_seeded(db):
     assert {"five_cars", "duplication"} <= open_kinds
     # The unrelated agency stays a stranger to everyone.
     assert not Referral.objects.filter(receiving_organisation__slug=demo.LAW_CLINIC).exists()
+
+
+def test_the_demo_citizen_has_something_in_every_part_of_the_portal(seeded):
+    from django.test import Client
+
+    from wraparound.applications.models import Application
+    from wraparound.messaging.models import Thread
+    from wraparound.plans.models import CarePlan, CarePlanStatus
+    from wraparound.portal.models import CitizenAccount
+
+    citizen = CitizenAccount.objects.get(email="citizen@example.org")
+    assert citizen.check_password("demo-pass-123")
+    person = citizen.person
+    assert person is not None
+    assert CarePlan.objects.filter(person=person, status=CarePlanStatus.AGREED).exists()
+    assert person.appointments.filter(starts_at__gte=timezone.now()).exists()
+    assert Application.objects.filter(person=person, status="more_information").exists()
+    assert Thread.objects.filter(person=person).exists()
+    client = Client()
+    response = client.post(
+        "/portal/sign-in/password/", {"email": "citizen@example.org", "password": "demo-pass-123"}
+    )
+    assert response.url == "/portal/home/"
+    assert client.get("/portal/home/").status_code == 200

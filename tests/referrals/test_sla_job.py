@@ -75,6 +75,8 @@ def test_run_periodic_runs_every_job(referral, capsys):
 
 def test_sla_report_for_managers_only(personas, referral):
     referral_transition(actor=personas.actor(personas.partner), referral=referral, to=S.ACCEPTED)
+    # Answered at 11:00 that Monday (the transition itself happens today).
+    Referral.objects.filter(pk=referral.pk).update(responded_at=at(11))
     report = sla_report(actor=personas.actor(personas.manager), days=365)
     assert report.overall.sent == 1 and report.overall.answered == 1
     assert report.overall.on_time == "100% (1 of 1)"  # answered before Monday 17:00

@@ -13,7 +13,8 @@ from wraparound.accounts.two_factor import confirmed_device
 
 # Pages a signed-in but not yet verified user may still reach. The API authenticates each
 # request with a bearer token of its own, not the session.
-ALWAYS_OPEN = ("/healthz", "/api/", "/accounts/two-factor/")
+# The portal and the survey are for citizens, who sign in (or not) on their own terms.
+ALWAYS_OPEN = ("/healthz", "/api/", "/accounts/two-factor/", "/portal/", "/survey/")
 
 
 class TwoFactorRequiredMiddleware:

@@ -142,7 +142,7 @@ def assessment_out(assessment: Assessment) -> AssessmentOut:
             NeedOut(
                 position=n.position,
                 category=n.category,
-                category_label=NeedCategory(n.category).label,
+                category_label=str(NeedCategory(n.category).label),
                 severity=n.severity,
                 priority_class=n.priority_class,
                 evidence=n.evidence,

@@ -1,4 +1,9 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from wraparound.applications import views
 
 app_name = "applications"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:application_id>/", views.detail, name="detail"),
+]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from wraparound.consent.categories import DataCategory, PersonalData
 from wraparound.core.models import Network
@@ -112,3 +113,53 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"calendar feed of {self.user}"
+
+
+class ChangeRequestKind(models.TextChoices):
+    CHANGE = "change", _("Change the time")
+    CANCEL = "cancel", _("Cancel")
+
+
+class ChangeRequestStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the agency")
+    DONE = "done", _("Dealt with")
+
+
+class AppointmentChangeRequest(models.Model):
+    """The person asks (in the portal) to move or cancel an appointment; the agency that
+    booked it decides and rebooks or cancels, then marks the request dealt with."""
+
+    personal_data = PersonalData(DataCategory.PLANS_REFERRALS)
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="change_requests"
+    )
+    kind = models.CharField(max_length=10, choices=ChangeRequestKind.choices)
+    note = models.CharField(max_length=500, blank=True)
+    requested_by_account = models.ForeignKey(
+        "portal.CitizenAccount", on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf = models.BooleanField(
+        default=False, help_text="Made by someone the person allowed to act for them."
+    )
+    status = models.CharField(
+        max_length=10, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    dealt_with_at = models.DateTimeField(null=True, blank=True)
+    dealt_with_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(status="open"),
+                name="appointment_one_open_change_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} request for appointment {self.appointment_id}"

@@ -19,23 +19,28 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import CASEWORK_ROLES, Membership, User
 from wraparound.appointments.models import (
     IN_PERSON,
     Appointment,
+    AppointmentChangeRequest,
     AppointmentStatus,
     CalendarFeedToken,
+    ChangeRequestKind,
+    ChangeRequestStatus,
     Place,
 )
 from wraparound.audit.services import audit_record
 from wraparound.consent.categories import DataCategory
-from wraparound.consent.policy import decide
+from wraparound.consent.policy import decide, portal_subject_access, require
 from wraparound.directory.models import Location, Service
 from wraparound.flags.services import flags_refresh_after_commit
 from wraparound.notifications.services import notification_send
 from wraparound.people.models import HouseholdMember, Person
+from wraparound.portal.models import CitizenAccount
 from wraparound.referrals.models import Referral
 
 CATEGORY = DataCategory.PLANS_REFERRALS
@@ -293,3 +298,78 @@ def calendar_feed_user(token: str) -> User | None:
         return None
     CalendarFeedToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     return found.user
+
+
+def change_request_make(
+    *,
+    actor: Actor,
+    account: CitizenAccount,
+    appointment: Appointment,
+    kind: str,
+    note: str = "",
+) -> AppointmentChangeRequest:
+    """The person asks the agency to move or cancel an appointment (from the portal). The
+    agency's workers are told; the booking itself changes only when they act."""
+    require(portal_subject_access(account_id=account.pk, person_id=appointment.person_id))
+    if kind not in ChangeRequestKind.values:
+        raise ValidationError({"kind": [gettext("Choose whether to change or cancel it")]})
+    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= timezone.now():
+        raise ValidationError(
+            {"kind": [gettext("Only an upcoming appointment can be changed or cancelled")]}
+        )
+    if len(note) > 500:
+        raise ValidationError({"note": [gettext("The note must be 500 characters or fewer")]})
+    if kind == ChangeRequestKind.CHANGE and not note.strip():
+        raise ValidationError({"note": [gettext("Say which days and times would suit you")]})
+    with transaction.atomic():
+        if appointment.change_requests.filter(status=ChangeRequestStatus.OPEN).exists():
+            raise ValidationError(
+                {"kind": [gettext("You have already asked. The agency will be in touch.")]}
+            )
+        request = AppointmentChangeRequest.objects.create(
+            appointment=appointment,
+            kind=kind,
+            note=note.strip(),
+            requested_by_account=account,
+            on_behalf=account.person_id != appointment.person_id,
+        )
+        audit_record(
+            actor=actor,
+            action=f"appointment.request_{kind}",
+            person_id=appointment.person_id,
+            target=request,
+            summary=f"Asked in the portal to {kind} the appointment of "
+            f"{timezone.localtime(appointment.starts_at):%d %b %Y}",
+            categories=[CATEGORY],
+        )
+        workers = [appointment.staff, appointment.booked_by]
+        notification_send(
+            recipients=workers,
+            subject="A person asked to change an appointment",
+            kind="appointment_change_request",
+            url=f"/people/{appointment.person_id}/appointments/",
+        )
+    return request
+
+
+def change_request_close(
+    *, actor: Actor, request: AppointmentChangeRequest
+) -> AppointmentChangeRequest:
+    """The agency has rebooked or cancelled: the request is dealt with."""
+    _own(actor, request.appointment)
+    if request.status != ChangeRequestStatus.OPEN:
+        raise ValidationError({"status": ["This request was already dealt with"]})
+    with transaction.atomic():
+        request.status = ChangeRequestStatus.DONE
+        request.dealt_with_at = timezone.now()
+        request.dealt_with_by = actor.user
+        request.save(update_fields=["status", "dealt_with_at", "dealt_with_by"])
+        audit_record(
+            actor=actor,
+            action="appointment.change_request_done",
+            person_id=request.appointment.person_id,
+            target=request,
+            summary="Appointment change request dealt with",
+            categories=[CATEGORY],
+        )
+    return request

@@ -508,7 +508,7 @@ def order_needs(
             where[1],
             0 if f.priority_class == PriorityClass.PRIORITY else 1,
             -SEVERITY_RANK[f.severity],
-            NeedCategory(f.category).label,
+            str(NeedCategory(f.category).label),
         )
 
     names = " / ".join(dict.fromkeys(t.shown_name for t in fitting)) or "no template"

@@ -28,6 +28,8 @@ from wraparound.consent.grants import sync_access_grants
 from wraparound.consent.policy import Action, decide
 from wraparound.people.models import Household, HouseholdMember, Person
 from wraparound.plans.selectors import exit_plan_missing
+from wraparound.satisfaction.models import SurveyTrigger
+from wraparound.satisfaction.services import survey_send
 
 KEY_WORKER_ROLES = (Role.KEY_WORKER, Role.MANAGER)
 
@@ -209,6 +211,10 @@ def case_step_down(*, actor: Actor, case: Case, on: date | None = None) -> Case:
             categories=["cases"],
             changes={"status": [CaseStatus.OPEN, CaseStatus.STEPPED_DOWN]},
         )
+        transaction.on_commit(
+            lambda: survey_send(case=case, trigger=SurveyTrigger.STEP_DOWN, actor=actor),
+            robust=True,
+        )
     return case
 
 
@@ -244,6 +250,10 @@ def case_close(
             summary=f"Case {case.reference} closed: {ClosureReason(reason).label.lower()}",
             categories=["cases"],
             changes={"status": [before, CaseStatus.CLOSED]},
+        )
+        transaction.on_commit(
+            lambda: survey_send(case=case, trigger=SurveyTrigger.CLOSURE, actor=actor),
+            robust=True,
         )
     return case
 

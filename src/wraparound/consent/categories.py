@@ -9,21 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DataCategory(models.TextChoices):
-    IDENTITY = "identity", "Identity and contact"
-    HOUSEHOLD = "household", "Household"
-    ASSESSMENTS = "assessments", "Assessments and needs"
-    PLANS_REFERRALS = "plans_referrals", "Cases, plans and referrals"
-    HEALTH = "health", "Health"
-    MENTAL_HEALTH = "mental_health", "Mental health"
-    SUBSTANCE_USE = "substance_use", "Substance use"
-    LEGAL = "legal", "Legal and justice"
-    SAFETY = "safety", "Safety and domestic abuse"
-    FINANCES = "finances", "Finances and benefits"
-    DOCUMENTS = "documents", "Documents"
-    CASE_NOTES = "case_notes", "Case notes"
+    IDENTITY = "identity", _("Identity and contact")
+    HOUSEHOLD = "household", _("Household")
+    ASSESSMENTS = "assessments", _("Assessments and needs")
+    PLANS_REFERRALS = "plans_referrals", _("Cases, plans and referrals")
+    HEALTH = "health", _("Health")
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    SUBSTANCE_USE = "substance_use", _("Substance use")
+    LEGAL = "legal", _("Legal and justice")
+    SAFETY = "safety", _("Safety and domestic abuse")
+    FINANCES = "finances", _("Finances and benefits")
+    DOCUMENTS = "documents", _("Documents")
+    CASE_NOTES = "case_notes", _("Case notes")
 
 
 # Never covered by a consent unless named in it; the relationship rule does not reach them.

@@ -17,12 +17,14 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from wraparound.accounts.actor import Actor
 from wraparound.audit.services import PersonRead, audit_reads, audit_record
@@ -192,18 +194,20 @@ def _refuse(message: str) -> ValidationError:
 
 def check_upload(upload: UploadedFile) -> FileType:
     """Size, type by content and (when configured) a virus scan; a ValidationError on
-    ``file`` naming what is wrong."""
+    ``file`` naming what is wrong (translated: citizens upload through the portal)."""
     size = upload.size or 0
     limit = int(settings.WRAPAROUND_MAX_UPLOAD_MB)
     if size == 0:
-        raise _refuse("The selected file is empty")
+        raise _refuse(gettext("The selected file is empty"))
     if size > max_upload_bytes():
-        raise _refuse(f"The selected file must be smaller than {limit}MB")
+        raise _refuse(
+            gettext("The selected file must be smaller than %(limit)sMB") % {"limit": limit}
+        )
     upload.seek(0)
     kind = detect_type(upload.read(16))
     upload.seek(0)
     if kind is None:
-        raise _refuse(f"The selected file must be {ACCEPTED}")
+        raise _refuse(gettext("The selected file must be a PDF, PNG or JPEG"))
     if settings.CLAMD_SOCKET:
         try:
             signature = clamd_scan(
@@ -211,13 +215,50 @@ def check_upload(upload: UploadedFile) -> FileType:
             )
         except ScannerUnavailable as exc:
             raise _refuse(
-                "The file could not be checked for viruses and was not uploaded. Try again later"
+                gettext(
+                    "The file could not be checked for viruses and was not uploaded. "
+                    "Try again later"
+                )
             ) from exc
         finally:
             upload.seek(0)
         if signature is not None:
-            raise _refuse(f"The selected file contains a virus ({signature}) and was not uploaded")
+            raise _refuse(
+                gettext("The selected file contains a virus (%(name)s) and was not uploaded")
+                % {"name": signature}
+            )
     return kind
+
+
+# The extensions a file of each detected type may be called by.
+EXTENSIONS = {"application/pdf": {".pdf"}, "image/png": {".png"}, "image/jpeg": {".jpg", ".jpeg"}}
+
+
+def check_upload_named(upload: UploadedFile) -> FileType:
+    """As ``check_upload``, and the file's name must say what it is: "payslip.pdf" that is
+    really a JPEG is refused (a renamed file is often a mistake, sometimes worse)."""
+    kind = check_upload(upload)
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if extension not in EXTENSIONS[kind.content_type]:
+        raise _refuse(
+            gettext("The file is called %(name)s but it is a %(kind)s. Rename it or choose another")
+            % {"name": clean_upload_name(upload.name or ""), "kind": kind.label}
+        )
+    return kind
+
+
+def store_upload(record: Any, field: str, upload: UploadedFile, kind: FileType, audit: Any) -> None:
+    """Save a checked upload (encrypted by the field's storage) with its record and the
+    audit event in one transaction; the stored file is removed again if any of it fails."""
+    stored = getattr(record, field)
+    stored.save(f"{uuid.uuid4().hex}{kind.extension}", upload, save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+            audit()
+    except BaseException:
+        stored.storage.delete(stored.name)
+        raise
 
 
 def consent_evidence_attach(
@@ -236,20 +277,19 @@ def consent_evidence_attach(
         uploaded_by=membership.user,
         uploaded_by_organisation=membership.organisation,
     )
-    evidence.file.save(f"{uuid.uuid4().hex}{kind.extension}", upload, save=False)
-    try:
-        with transaction.atomic():
-            evidence.save()
-            audit_record(
-                actor=actor,
-                action="consent.evidence_attach",
-                person_id=consent.person_id,
-                target=evidence,
-                summary=f"Signed form ({kind.label}, {evidence.size:,} bytes) added to "
-                f"consent #{consent.pk}",
-                categories=[DataCategory.DOCUMENTS],
-            )
-    except BaseException:
-        evidence.file.storage.delete(evidence.file.name)
-        raise
+    store_upload(
+        evidence,
+        "file",
+        upload,
+        kind,
+        lambda: audit_record(
+            actor=actor,
+            action="consent.evidence_attach",
+            person_id=consent.person_id,
+            target=evidence,
+            summary=f"Signed form ({kind.label}, {evidence.size:,} bytes) added to "
+            f"consent #{consent.pk}",
+            categories=[DataCategory.DOCUMENTS],
+        ),
+    )
     return evidence

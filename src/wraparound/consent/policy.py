@@ -408,3 +408,22 @@ def organisation_may_receive(
     return AccessDecision(
         False, f"no consent covers sharing {category_label(category)} with {org.name}"
     )
+
+
+def portal_subject_access(*, account_id: int, person_id: int) -> AccessDecision:
+    """May a citizen portal account see and act on a person's record? Only the person
+    themselves (the account linked to the record, ADR 0016) and someone the person allowed
+    to act for them (an active intermediary). Never by e-mail alone."""
+    from wraparound.portal.models import CitizenAccount, Intermediary
+
+    if CitizenAccount.objects.filter(pk=account_id, person_id=person_id, is_active=True).exists():
+        return AccessDecision(True, "the person's own record")
+    allowed = Intermediary.objects.filter(
+        account_id=account_id,
+        person_id=person_id,
+        revoked_at__isnull=True,
+        account__is_active=True,
+    ).first()
+    if allowed is not None:
+        return AccessDecision(True, f"intermediary allowed by the person (#{allowed.pk})")
+    return AccessDecision(False, "not this account's record")

@@ -13,9 +13,10 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wraparound.accounts.actor import Actor
-from wraparound.accounts.models import CASEWORK_ROLES, Role
+from wraparound.accounts.models import CASEWORK_ROLES, Role, User
 from wraparound.audit.services import audit_record
 from wraparound.consent.categories import (
     NO_REDISCLOSURE,
@@ -36,7 +37,7 @@ from wraparound.consent.models import (
     RecipientKind,
     Review,
 )
-from wraparound.consent.policy import Action, decide, require
+from wraparound.consent.policy import Action, decide, portal_subject_access, require
 from wraparound.consent.tasks import notify_break_glass
 from wraparound.directory.models import Organisation, Sector
 from wraparound.people.models import Person
@@ -47,6 +48,128 @@ MIN_JUSTIFICATION = 20
 
 def _labels(categories: Sequence[str]) -> str:
     return ", ".join(category_label(c) for c in categories)
+
+
+def _consent_errors(
+    *,
+    person: Person,
+    recipient_kind: str,
+    purpose: str,
+    categories: Sequence[str],
+    evidence: str,
+    recipient_organisation: Organisation | None,
+    recipient_sector: str,
+    purpose_detail: str,
+    start: datetime,
+    valid_until: datetime | None,
+    evidence_note: str,
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if recipient_kind not in RecipientKind.values:
+        errors["recipient_kind"] = [gettext("Choose who the information may be shared with")]
+    if recipient_kind == RecipientKind.ORGANISATION:
+        if recipient_organisation is None:
+            errors["recipient_organisation"] = [gettext("Choose the organisation")]
+        elif recipient_organisation.network_id != person.network_id:
+            errors["recipient_organisation"] = [gettext("That organisation is not in this network")]
+    if recipient_kind == RecipientKind.SECTOR and recipient_sector not in Sector.values:
+        errors["recipient_sector"] = [gettext("Choose the sector")]
+    if purpose not in Purpose.values:
+        errors["purpose"] = [gettext("Choose what the information may be used for")]
+    if purpose == Purpose.REFERRAL and not purpose_detail.strip():
+        errors["purpose_detail"] = [gettext("Say which referral the consent is for")]
+    unknown = [c for c in categories if c not in DataCategory.values]
+    if unknown:
+        errors["categories"] = [f"Unknown category: {', '.join(unknown)}"]
+    elif not categories:
+        errors["categories"] = [gettext("Choose at least one kind of information")]
+    no_redisclosure = [c for c in categories if c in NO_REDISCLOSURE]
+    if no_redisclosure and recipient_kind != RecipientKind.ORGANISATION:
+        errors.setdefault("categories", []).append(
+            gettext(
+                "%(categories)s can only be shared with one named organisation, never a whole "
+                "sector or the network"
+            )
+            % {"categories": _labels(no_redisclosure).capitalize()}
+        )
+    if evidence not in Evidence.values:
+        errors["evidence"] = ["Say how the consent was given"]
+    if valid_until is not None and valid_until <= start:
+        errors["valid_until"] = [gettext("The end must be after the start")]
+    if len(purpose_detail.strip()) > 200:
+        errors["purpose_detail"] = ["Must be 200 characters or fewer"]
+    if len(evidence_note.strip()) > 300:
+        errors["evidence_note"] = ["Must be 300 characters or fewer"]
+    return errors
+
+
+def _consent_create(
+    *,
+    actor: Actor,
+    person: Person,
+    recipient_kind: str,
+    purpose: str,
+    categories: Sequence[str],
+    evidence: str,
+    recipient_organisation: Organisation | None,
+    recipient_sector: str,
+    purpose_detail: str,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    evidence_note: str,
+    recorded_by: User | None,
+    recorded_by_organisation: Organisation | None,
+) -> Consent:
+    start = valid_from or timezone.now()
+    errors = _consent_errors(
+        person=person,
+        recipient_kind=recipient_kind,
+        purpose=purpose,
+        categories=categories,
+        evidence=evidence,
+        recipient_organisation=recipient_organisation,
+        recipient_sector=recipient_sector,
+        purpose_detail=purpose_detail,
+        start=start,
+        valid_until=valid_until,
+        evidence_note=evidence_note,
+    )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            network_id=person.network_id,
+            person=person,
+            recipient_kind=recipient_kind,
+            recipient_organisation=recipient_organisation
+            if recipient_kind == RecipientKind.ORGANISATION
+            else None,
+            recipient_sector=recipient_sector if recipient_kind == RecipientKind.SECTOR else "",
+            purpose=purpose,
+            purpose_detail=purpose_detail.strip(),
+            valid_from=start,
+            valid_until=valid_until,
+            evidence=evidence,
+            evidence_note=evidence_note.strip(),
+            recorded_by=recorded_by,
+            recorded_by_organisation=recorded_by_organisation,
+        )
+        ConsentCategory.objects.bulk_create(
+            ConsentCategory(consent=consent, category=c) for c in sorted(set(categories))
+        )
+        sync_access_grants([person.pk])
+        until = f" until {timezone.localtime(valid_until):%d %b %Y}" if valid_until else ""
+        audit_record(
+            actor=actor,
+            action="consent.record",
+            person_id=person.pk,
+            target=consent,
+            summary=f"Consent recorded: {_labels(sorted(set(categories)))} may be shared with "
+            f"{consent.recipient_label} for {Purpose(purpose).label.lower()}{until}",
+            categories=categories,
+            purpose=purpose,
+        )
+    return consent
 
 
 def consent_record(
@@ -67,83 +190,60 @@ def consent_record(
     """Record a person's consent, as told to a worker whose organisation works with them."""
     require(decide(actor=actor, person=person, action=Action.EDIT))
     membership = actor.require_membership()
-    errors: dict[str, list[str]] = {}
-    if recipient_kind not in RecipientKind.values:
-        errors["recipient_kind"] = ["Choose who the information may be shared with"]
-    if recipient_kind == RecipientKind.ORGANISATION:
-        if recipient_organisation is None:
-            errors["recipient_organisation"] = ["Choose the organisation"]
-        elif recipient_organisation.network_id != person.network_id:
-            errors["recipient_organisation"] = ["That organisation is not in this network"]
-    if recipient_kind == RecipientKind.SECTOR and recipient_sector not in Sector.values:
-        errors["recipient_sector"] = ["Choose the sector"]
-    if purpose not in Purpose.values:
-        errors["purpose"] = ["Choose what the information may be used for"]
-    if purpose == Purpose.REFERRAL and not purpose_detail.strip():
-        errors["purpose_detail"] = ["Say which referral the consent is for"]
-    unknown = [c for c in categories if c not in DataCategory.values]
-    if unknown:
-        errors["categories"] = [f"Unknown category: {', '.join(unknown)}"]
-    elif not categories:
-        errors["categories"] = ["Choose at least one kind of information"]
-    no_redisclosure = [c for c in categories if c in NO_REDISCLOSURE]
-    if no_redisclosure and recipient_kind != RecipientKind.ORGANISATION:
-        errors.setdefault("categories", []).append(
-            f"{_labels(no_redisclosure).capitalize()} can only be shared with one named "
-            "organisation, never a whole sector or the network"
-        )
-    if evidence not in Evidence.values:
-        errors["evidence"] = ["Say how the consent was given"]
-    start = valid_from or timezone.now()
-    if valid_until is not None and valid_until <= start:
-        errors["valid_until"] = ["The end must be after the start"]
-    if len(purpose_detail.strip()) > 200:
-        errors["purpose_detail"] = ["Must be 200 characters or fewer"]
-    if len(evidence_note.strip()) > 300:
-        errors["evidence_note"] = ["Must be 300 characters or fewer"]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        consent = Consent.objects.create(
-            network_id=person.network_id,
-            person=person,
-            recipient_kind=recipient_kind,
-            recipient_organisation=recipient_organisation
-            if recipient_kind == RecipientKind.ORGANISATION
-            else None,
-            recipient_sector=recipient_sector if recipient_kind == RecipientKind.SECTOR else "",
-            purpose=purpose,
-            purpose_detail=purpose_detail.strip(),
-            valid_from=start,
-            valid_until=valid_until,
-            evidence=evidence,
-            evidence_note=evidence_note.strip(),
-            recorded_by=membership.user,
-            recorded_by_organisation=membership.organisation,
-        )
-        ConsentCategory.objects.bulk_create(
-            ConsentCategory(consent=consent, category=c) for c in sorted(set(categories))
-        )
-        sync_access_grants([person.pk])
-        until = f" until {timezone.localtime(valid_until):%d %b %Y}" if valid_until else ""
-        audit_record(
-            actor=actor,
-            action="consent.record",
-            person_id=person.pk,
-            target=consent,
-            summary=f"Consent recorded: {_labels(sorted(set(categories)))} may be shared with "
-            f"{consent.recipient_label} for {Purpose(purpose).label.lower()}{until}",
-            categories=categories,
-            purpose=purpose,
-        )
-    return consent
+    return _consent_create(
+        actor=actor,
+        person=person,
+        recipient_kind=recipient_kind,
+        purpose=purpose,
+        categories=categories,
+        evidence=evidence,
+        recipient_organisation=recipient_organisation,
+        recipient_sector=recipient_sector,
+        purpose_detail=purpose_detail,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        evidence_note=evidence_note,
+        recorded_by=membership.user,
+        recorded_by_organisation=membership.organisation,
+    )
 
 
-def consent_withdraw(*, actor: Actor, consent: Consent, reason: str = "") -> ConsentWithdrawal:
-    """Withdraw a consent: it stops counting on the very next request."""
-    require(decide(actor=actor, person=consent.person, action=Action.EDIT))
+def consent_give_in_portal(
+    *,
+    actor: Actor,
+    account_id: int,
+    person: Person,
+    recipient_kind: str,
+    purpose: str,
+    categories: Sequence[str],
+    recipient_organisation: Organisation | None = None,
+    recipient_sector: str = "",
+    purpose_detail: str = "",
+    valid_until: datetime | None = None,
+) -> Consent:
+    """The person (or someone they allowed to act for them) gives consent in the portal."""
+    require(portal_subject_access(account_id=account_id, person_id=person.pk))
+    return _consent_create(
+        actor=actor,
+        person=person,
+        recipient_kind=recipient_kind,
+        purpose=purpose,
+        categories=categories,
+        evidence=Evidence.PORTAL,
+        recipient_organisation=recipient_organisation,
+        recipient_sector=recipient_sector,
+        purpose_detail=purpose_detail,
+        valid_from=None,
+        valid_until=valid_until,
+        evidence_note=f"Given in the portal by {actor.display}",
+        recorded_by=None,
+        recorded_by_organisation=None,
+    )
+
+
+def _withdraw(actor: Actor, consent: Consent, reason: str) -> ConsentWithdrawal:
     if hasattr(consent, "withdrawal"):
-        raise ValidationError({"consent": ["This consent was already withdrawn"]})
+        raise ValidationError({"consent": [gettext("This consent was already withdrawn")]})
     with transaction.atomic():
         withdrawal = ConsentWithdrawal.objects.create(
             consent=consent, withdrawn_by=actor.user, reason=reason.strip()[:300]
@@ -159,6 +259,20 @@ def consent_withdraw(*, actor: Actor, consent: Consent, reason: str = "") -> Con
             purpose=consent.purpose,
         )
     return withdrawal
+
+
+def consent_withdraw(*, actor: Actor, consent: Consent, reason: str = "") -> ConsentWithdrawal:
+    """Withdraw a consent: it stops counting on the very next request."""
+    require(decide(actor=actor, person=consent.person, action=Action.EDIT))
+    return _withdraw(actor, consent, reason)
+
+
+def consent_withdraw_in_portal(
+    *, actor: Actor, account_id: int, consent: Consent, reason: str = ""
+) -> ConsentWithdrawal:
+    """The person withdraws a consent in the portal: from the very next request."""
+    require(portal_subject_access(account_id=account_id, person_id=consent.person_id))
+    return _withdraw(actor, consent, reason or "withdrawn in the portal")
 
 
 def legal_basis_record(

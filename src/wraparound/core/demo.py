@@ -1736,6 +1736,7 @@ def _seed_extensions(
     from wraparound.directory.demo import seed_directory
     from wraparound.eligibility.demo import seed_eligibility
     from wraparound.plans.demo import seed_plans
+    from wraparound.portal.demo import seed_portal
     from wraparound.referrals.demo import seed_referrals
 
     def rng(app: str) -> random.Random:
@@ -1752,6 +1753,7 @@ def _seed_extensions(
     counts |= seed_referrals(
         network=network, people=people, rng=rng("referrals"), unrelated=[LAW_CLINIC]
     )
+    counts |= seed_portal(network=network, password=writer.password, rng=rng("portal"))
     return counts
 
 
@@ -1772,6 +1774,14 @@ def _summarise(network: Network, writer: _Writer) -> SeedSummary:
         staff = STAFF_BY_USERNAME[username]
         org_slug, role = staff.memberships[0]
         logins.append(Login(username, Role(role).label, ORGANISATION_NAMES[org_slug]))
+    from wraparound.portal.demo import CITIZEN_EMAIL
+    from wraparound.portal.models import CitizenAccount
+
+    citizen = CitizenAccount.objects.filter(network=network, email=CITIZEN_EMAIL).first()
+    if citizen is not None and citizen.person is not None:
+        logins.append(
+            Login(CITIZEN_EMAIL, "Citizen (sign in at /portal/)", citizen.person.full_name)
+        )
     return SeedSummary(
         network=network.name,
         areas=Area.objects.filter(network=network).count(),

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext as _
 
 
 class GovukDateWidget(forms.MultiWidget):
@@ -48,22 +49,30 @@ class GovukDateField(forms.MultiValueField):
         if not data_list or not any(data_list):
             return None
         day, month, year = (part.strip() if part else "" for part in data_list)
-        label = (self.label or "date").lower()
+        label = str(self.label or _("date")).lower()
+        parts = {"day": _("day"), "month": _("month"), "year": _("year")}
         missing = [
-            name
+            str(parts[name])
             for name, part in zip(("day", "month", "year"), (day, month, year), strict=True)
             if not part
         ]
         if missing:
-            raise ValidationError(f"The {label} must include a {' and '.join(missing)}")
+            raise ValidationError(
+                _("The %(label)s must include a %(missing)s")
+                % {"label": label, "missing": _(" and ").join(missing)}
+            )
         if not (day.isdigit() and month.isdigit() and year.isdigit()):
-            raise ValidationError(f"The {label} must be a real date, in numbers")
+            raise ValidationError(
+                _("The %(label)s must be a real date, in numbers") % {"label": label}
+            )
         if len(year) != 4:
-            raise ValidationError("Year must include 4 numbers")
+            raise ValidationError(_("Year must include 4 numbers"))
         try:
             return date(int(year), int(month), int(day))
         except ValueError as exc:
-            raise ValidationError(f"The {label} must be a real date") from exc
+            raise ValidationError(
+                _("The %(label)s must be a real date") % {"label": label}
+            ) from exc
 
 
 class ServiceForm(forms.Form):

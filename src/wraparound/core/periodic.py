@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 JOBS: tuple[str, ...] = (
     "wraparound.referrals.tasks.referral_sla_check",
     "wraparound.flags.tasks.refresh_all",
+    "wraparound.analytics.tasks.refresh_if_due",
 )
 
 

@@ -9,32 +9,33 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class NeedCategory(models.TextChoices):
-    HOUSING_INSTABILITY = "housing-instability", "Housing instability"
-    HOMELESSNESS = "homelessness", "Homelessness"
-    INADEQUATE_HOUSING = "inadequate-housing", "Inadequate housing"
-    FOOD_INSECURITY = "food-insecurity", "Food insecurity"
-    FINANCIAL_INSECURITY = "financial-insecurity", "Financial insecurity"
-    MATERIAL_HARDSHIP = "material-hardship", "Material hardship"
-    EMPLOYMENT_STATUS = "employment-status", "Employment"
-    EDUCATIONAL_ATTAINMENT = "educational-attainment", "Education and skills"
-    TRANSPORTATION_INSECURITY = "transportation-insecurity", "Transport"
-    UTILITY_INSECURITY = "utility-insecurity", "Utilities (fuel, water, power)"
-    HEALTH_CARE_ACCESS = "health-care-access", "Access to health care"
-    MENTAL_HEALTH = "mental-health", "Mental health"
-    SUBSTANCE_USE = "substance-use", "Substance use"
-    INTERPERSONAL_SAFETY = "interpersonal-safety", "Interpersonal safety"
-    SOCIAL_CONNECTION = "social-connection", "Social connection and isolation"
-    STRESS = "stress", "Stress"
-    ELDER_ABUSE = "elder-abuse", "Elder abuse"
-    CHILDCARE = "childcare", "Childcare"
-    DIGITAL_ACCESS = "digital-access", "Digital access and literacy"
-    LEGAL_NEEDS = "legal-needs", "Legal needs"
-    DISABILITY_SUPPORT = "disability-support", "Disability support"
-    CAREGIVER_SUPPORT = "caregiver-support", "Support for carers"
-    VETERAN_STATUS = "veteran-status", "Veterans' support"
+    HOUSING_INSTABILITY = "housing-instability", _("Housing instability")
+    HOMELESSNESS = "homelessness", _("Homelessness")
+    INADEQUATE_HOUSING = "inadequate-housing", _("Inadequate housing")
+    FOOD_INSECURITY = "food-insecurity", _("Food insecurity")
+    FINANCIAL_INSECURITY = "financial-insecurity", _("Financial insecurity")
+    MATERIAL_HARDSHIP = "material-hardship", _("Material hardship")
+    EMPLOYMENT_STATUS = "employment-status", _("Employment")
+    EDUCATIONAL_ATTAINMENT = "educational-attainment", _("Education and skills")
+    TRANSPORTATION_INSECURITY = "transportation-insecurity", _("Transport")
+    UTILITY_INSECURITY = "utility-insecurity", _("Utilities (fuel, water, power)")
+    HEALTH_CARE_ACCESS = "health-care-access", _("Access to health care")
+    MENTAL_HEALTH = "mental-health", _("Mental health")
+    SUBSTANCE_USE = "substance-use", _("Substance use")
+    INTERPERSONAL_SAFETY = "interpersonal-safety", _("Interpersonal safety")
+    SOCIAL_CONNECTION = "social-connection", _("Social connection and isolation")
+    STRESS = "stress", _("Stress")
+    ELDER_ABUSE = "elder-abuse", _("Elder abuse")
+    CHILDCARE = "childcare", _("Childcare")
+    DIGITAL_ACCESS = "digital-access", _("Digital access and literacy")
+    LEGAL_NEEDS = "legal-needs", _("Legal needs")
+    DISABILITY_SUPPORT = "disability-support", _("Disability support")
+    CAREGIVER_SUPPORT = "caregiver-support", _("Support for carers")
+    VETERAN_STATUS = "veteran-status", _("Veterans' support")
 
 
 class PriorityClass(models.TextChoices):

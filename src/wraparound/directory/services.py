@@ -111,7 +111,7 @@ def needs_taxonomy() -> dict[str, TaxonomyTerm]:
             hsds_id=need_term_id(need),
             taxonomy_hsds_id=taxonomy.hsds_id,
             code=need.value,
-            name=need.label,
+            name=str(need.label),
             description=f"Services addressing {need.label.lower()}.",
             taxonomy="Wraparound needs",
             language="en",

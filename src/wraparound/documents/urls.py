@@ -1,4 +1,9 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from wraparound.documents import views
 
 app_name = "documents"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("<int:document_id>/download", views.download, name="download"),
+    path("ask/<int:application_id>/", views.ask, name="ask"),
+]

@@ -21,6 +21,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import gettext
+
 from wraparound.eligibility.cel import (
     And,
     Arith,
@@ -314,7 +316,7 @@ def money(value: float | Decimal) -> str:
     return f"£{amount:,.2f}"
 
 
-def _format(value: Any, fmt: Format | None, choices: Mapping[str, str] | None = None) -> str:
+def _format(value: Any, fmt: Format | None, choices: Mapping[str, Any] | None = None) -> str:
     if value is None:
         return "not known"
     if isinstance(value, bool):
@@ -354,7 +356,7 @@ class Explainer:
             self._compiled[id(node)] = cached
         return cached[1](f)
 
-    def _fmt_hint(self, node: Node) -> tuple[Format | None, Mapping[str, str] | None]:
+    def _fmt_hint(self, node: Node) -> tuple[Format | None, Mapping[str, Any] | None]:
         if isinstance(node, FactRef):
             return node.fact.format, dict(node.fact.choices)
         if isinstance(node, Param):
@@ -503,7 +505,8 @@ class Screening:
     @property
     def missing_labels(self) -> list[str]:
         known = facts()
-        return [known[name].label if name in known else name for name in self.missing]
+        # Labels are in the translation catalogue (citizens see them in the portal).
+        return [gettext(known[name].label) if name in known else name for name in self.missing]
 
 
 def _always_true(f: Facts) -> bool:

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from wraparound.consent.categories import DataCategory
 from wraparound.people.choices import POPULATION_GROUP_CATEGORY, PopulationGroup
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class CelType(StrEnum):
@@ -47,57 +53,57 @@ class Format(StrEnum):
 
 
 class HousingStatus(models.TextChoices):
-    OWNER = "owner", "Owns their home"
-    SOCIAL_RENT = "social_rent", "Rents from a council or housing association"
-    PRIVATE_RENT = "private_rent", "Rents privately"
-    LIVING_WITH_FAMILY = "living_with_family", "Living with family or friends"
-    TEMPORARY = "temporary", "In temporary accommodation"
-    SOFA_SURFING = "sofa_surfing", "Sofa surfing"
-    ROUGH_SLEEPING = "rough_sleeping", "Sleeping rough"
-    SUPPORTED = "supported", "In supported housing"
+    OWNER = "owner", _("Owns their home")
+    SOCIAL_RENT = "social_rent", _("Rents from a council or housing association")
+    PRIVATE_RENT = "private_rent", _("Rents privately")
+    LIVING_WITH_FAMILY = "living_with_family", _("Living with family or friends")
+    TEMPORARY = "temporary", _("In temporary accommodation")
+    SOFA_SURFING = "sofa_surfing", _("Sofa surfing")
+    ROUGH_SLEEPING = "rough_sleeping", _("Sleeping rough")
+    SUPPORTED = "supported", _("In supported housing")
 
 
 class EmploymentStatus(models.TextChoices):
-    EMPLOYED_FULL_TIME = "employed_full_time", "Employed full time"
-    EMPLOYED_PART_TIME = "employed_part_time", "Employed part time"
-    SELF_EMPLOYED = "self_employed", "Self-employed"
-    UNEMPLOYED = "unemployed", "Unemployed and looking for work"
-    STUDENT = "student", "In education or training"
-    RETIRED = "retired", "Retired"
-    UNABLE_TO_WORK = "unable_to_work", "Unable to work (illness or disability)"
-    CARING = "caring", "Not working: caring for someone"
+    EMPLOYED_FULL_TIME = "employed_full_time", _("Employed full time")
+    EMPLOYED_PART_TIME = "employed_part_time", _("Employed part time")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+    UNEMPLOYED = "unemployed", _("Unemployed and looking for work")
+    STUDENT = "student", _("In education or training")
+    RETIRED = "retired", _("Retired")
+    UNABLE_TO_WORK = "unable_to_work", _("Unable to work (illness or disability)")
+    CARING = "caring", _("Not working: caring for someone")
 
 
 class IncomeSource(models.TextChoices):
-    EMPLOYMENT = "employment", "Wages"
-    SELF_EMPLOYMENT = "self_employment", "Self-employment"
-    BENEFITS = "benefits", "Benefits"
-    PENSION = "pension", "Pension"
-    MAINTENANCE = "maintenance", "Child maintenance"
-    OTHER = "other", "Other income"
+    EMPLOYMENT = "employment", _("Wages")
+    SELF_EMPLOYMENT = "self_employment", _("Self-employment")
+    BENEFITS = "benefits", _("Benefits")
+    PENSION = "pension", _("Pension")
+    MAINTENANCE = "maintenance", _("Child maintenance")
+    OTHER = "other", _("Other income")
 
 
 class Benefit(models.TextChoices):
-    UNIVERSAL_CREDIT = "universal_credit", "Universal Credit"
-    PENSION_CREDIT = "pension_credit", "Pension Credit"
-    PIP = "pip", "Personal Independence Payment"
-    ESA = "esa", "Employment and Support Allowance"
-    CARERS_ALLOWANCE = "carers_allowance", "Carer's Allowance"
-    CHILD_BENEFIT = "child_benefit", "Child Benefit"
-    HOUSING_BENEFIT = "housing_benefit", "Housing Benefit"
-    COUNCIL_TAX_REDUCTION = "council_tax_reduction", "Council Tax Reduction"
-    ATTENDANCE_ALLOWANCE = "attendance_allowance", "Attendance Allowance"
+    UNIVERSAL_CREDIT = "universal_credit", _("Universal Credit")
+    PENSION_CREDIT = "pension_credit", _("Pension Credit")
+    PIP = "pip", _("Personal Independence Payment")
+    ESA = "esa", _("Employment and Support Allowance")
+    CARERS_ALLOWANCE = "carers_allowance", _("Carer's Allowance")
+    CHILD_BENEFIT = "child_benefit", _("Child Benefit")
+    HOUSING_BENEFIT = "housing_benefit", _("Housing Benefit")
+    COUNCIL_TAX_REDUCTION = "council_tax_reduction", _("Council Tax Reduction")
+    ATTENDANCE_ALLOWANCE = "attendance_allowance", _("Attendance Allowance")
 
 
 class HouseholdComposition(models.TextChoices):
-    SINGLE = "single", "One adult"
-    COUPLE = "couple", "A couple"
-    LONE_PARENT = "lone_parent", "One adult with children"
-    COUPLE_WITH_CHILDREN = "couple_with_children", "A couple with children"
-    OTHER = "other", "Other adults, with or without children"
+    SINGLE = "single", _("One adult")
+    COUPLE = "couple", _("A couple")
+    LONE_PARENT = "lone_parent", _("One adult with children")
+    COUPLE_WITH_CHILDREN = "couple_with_children", _("A couple with children")
+    OTHER = "other", _("Other adults, with or without children")
 
 
-def need_choices() -> list[tuple[str, str]]:
+def need_choices() -> list[tuple[str, StrOrPromise]]:
     """The need categories services are filed under (the directory's vocabulary)."""
     from wraparound.directory.needs import NeedCategory
 
@@ -112,7 +118,7 @@ class Fact:
     format: Format
     category: DataCategory
     source: str
-    choices: tuple[tuple[str, str], ...] = ()
+    choices: tuple[tuple[str, StrOrPromise], ...] = ()
 
     @property
     def column(self) -> str:
@@ -120,7 +126,7 @@ class Fact:
         return self.name.replace(".", "__")
 
     def value_label(self, value: str) -> str:
-        return dict(self.choices).get(value, value)
+        return str(dict(self.choices).get(value, value))
 
 
 def _facts() -> dict[str, Fact]:
@@ -129,7 +135,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.age",
             CelType.INT,
-            "age",
+            gettext_noop("age"),
             Format.YEARS,
             DataCategory.IDENTITY,
             "Person's date of birth, on the screening date",
@@ -137,7 +143,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.sex",
             CelType.STRING,
-            "sex",
+            gettext_noop("sex"),
             Format.TEXT,
             DataCategory.IDENTITY,
             "Person's recorded sex",
@@ -146,7 +152,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.area",
             CelType.STRING,
-            "area code",
+            gettext_noop("area code"),
             Format.TEXT,
             DataCategory.IDENTITY,
             "Code of the area the person lives in (unknown when the address is withheld)",
@@ -154,7 +160,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.areas",
             CelType.LIST_STRING,
-            "areas lived in",
+            gettext_noop("areas lived in"),
             Format.LIST,
             DataCategory.IDENTITY,
             "Codes of the person's area and every area containing it "
@@ -163,7 +169,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.population_groups",
             CelType.LIST_STRING,
-            "population groups",
+            gettext_noop("population groups"),
             Format.LIST,
             DataCategory.IDENTITY,
             "Population groups recorded on the person that reveal nothing sensitive",
@@ -172,7 +178,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.sensitive_groups",
             CelType.LIST_STRING,
-            "sensitive population groups",
+            gettext_noop("sensitive population groups"),
             Format.LIST,
             DataCategory.SAFETY,
             "Population groups that reveal health, mental health, substance use, legal or "
@@ -182,7 +188,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.needs",
             CelType.LIST_STRING,
-            "assessed needs",
+            gettext_noop("assessed needs"),
             Format.LIST,
             DataCategory.ASSESSMENTS,
             "Need categories from the latest circumstances",
@@ -191,7 +197,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.housing_status",
             CelType.STRING,
-            "housing",
+            gettext_noop("housing"),
             Format.TEXT,
             DataCategory.HOUSEHOLD,
             "Housing status from the latest circumstances",
@@ -200,7 +206,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.employment_status",
             CelType.STRING,
-            "employment",
+            gettext_noop("employment"),
             Format.TEXT,
             DataCategory.ASSESSMENTS,
             "Employment status from the latest circumstances",
@@ -209,7 +215,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.disabled",
             CelType.BOOL,
-            "disabled",
+            gettext_noop("disabled"),
             Format.YES_NO,
             DataCategory.HEALTH,
             "Has a disability or long-term condition (latest circumstances)",
@@ -217,7 +223,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.carer",
             CelType.BOOL,
-            "caring responsibilities",
+            gettext_noop("caring responsibilities"),
             Format.YES_NO,
             DataCategory.ASSESSMENTS,
             "Looks after someone who is ill, disabled or older (latest circumstances)",
@@ -225,7 +231,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.income_monthly",
             CelType.DOUBLE,
-            "own monthly income",
+            gettext_noop("own monthly income"),
             Format.MONEY,
             DataCategory.FINANCES,
             "The person's own monthly income, pounds (latest circumstances)",
@@ -233,7 +239,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.income_sources",
             CelType.LIST_STRING,
-            "income sources",
+            gettext_noop("income sources"),
             Format.LIST,
             DataCategory.FINANCES,
             "Where the person's income comes from (latest circumstances)",
@@ -242,7 +248,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.benefits",
             CelType.LIST_STRING,
-            "benefits received",
+            gettext_noop("benefits received"),
             Format.LIST,
             DataCategory.FINANCES,
             "Benefits the person receives (latest circumstances)",
@@ -251,7 +257,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "person.services_received",
             CelType.LIST_STRING,
-            "services already received",
+            gettext_noop("services already received"),
             Format.LIST,
             DataCategory.PLANS_REFERRALS,
             "References of services and programmes the person already receives "
@@ -260,7 +266,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "household.size",
             CelType.INT,
-            "household size",
+            gettext_noop("household size"),
             Format.COUNT,
             DataCategory.HOUSEHOLD,
             "People in the household (1 for someone in no recorded household)",
@@ -268,7 +274,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "household.adults",
             CelType.INT,
-            "adults in the household",
+            gettext_noop("adults in the household"),
             Format.COUNT,
             DataCategory.HOUSEHOLD,
             "Members aged 18 or over (unknown if any member's age is unknown to the actor)",
@@ -276,7 +282,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "household.children",
             CelType.INT,
-            "children in the household",
+            gettext_noop("children in the household"),
             Format.COUNT,
             DataCategory.HOUSEHOLD,
             "Members under 18 (unknown if any member's age is unknown to the actor)",
@@ -284,7 +290,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "household.over_65",
             CelType.INT,
-            "household members aged 65 or over",
+            gettext_noop("household members aged 65 or over"),
             Format.COUNT,
             DataCategory.HOUSEHOLD,
             "Members aged 65 or over (unknown if any member's age is unknown to the actor)",
@@ -292,7 +298,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "household.composition",
             CelType.STRING,
-            "household",
+            gettext_noop("household"),
             Format.TEXT,
             DataCategory.HOUSEHOLD,
             "Shape of the household, from its members' ages and relationships",
@@ -301,7 +307,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "household.income_monthly",
             CelType.DOUBLE,
-            "monthly income",
+            gettext_noop("monthly income"),
             Format.MONEY,
             DataCategory.FINANCES,
             "Sum of every member's monthly income, pounds (unknown if any is unknown)",
@@ -309,7 +315,7 @@ def _facts() -> dict[str, Fact]:
         Fact(
             "household.income_sources",
             CelType.LIST_STRING,
-            "household income sources",
+            gettext_noop("household income sources"),
             Format.LIST,
             DataCategory.FINANCES,
             "Every source of any member's income (unknown if any member's is unknown)",

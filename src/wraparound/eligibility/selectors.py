@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
@@ -31,7 +31,7 @@ from wraparound.consent.policy import (
     visible_people,
 )
 from wraparound.core.models import Area, Network
-from wraparound.directory.models import Program, Service, ServiceStatus
+from wraparound.directory.models import Organisation, Program, Service, ServiceStatus
 from wraparound.directory.needs import NeedCategory
 from wraparound.eligibility.cel import CheckedRule, ParamSpec, RuleError, check_rule
 from wraparound.eligibility.engine import (
@@ -510,9 +510,7 @@ def screen_person(
     person = person_get(actor=actor, person_id=person_id, audit_as=None, denied_as=audit_as)
     day = on or timezone.localdate()
     sheet = facts_for_people(actor=actor, people=[person], on=day)[person.pk]
-    network = person.network
-    found = programmes_for_network(network=network)
-    screener = Screener(found.programmes, parameters_on(network=network, on=day))
+    found, screener = network_screener(network=person.network, on=day)
     results = screener.screen(sheet.values)
     audit_reads(
         actor=actor,
@@ -680,7 +678,7 @@ def gaps_report(*, actor: Actor, on: dt.date | None = None) -> GapsReport:
             )
             if not served:
                 counts[(area.pk if area else None, need)] += 1
-    labels = dict(NeedCategory.choices)
+    labels = {value: str(label) for value, label in NeedCategory.choices}
     hidden = suppress(counts)
     rows = [
         GapRow(
@@ -715,10 +713,63 @@ def screen_facts(
     """Screen a facts document (no stored person: nothing personal is read or kept) against
     every service and programme of the actor's network."""
     network = actor.require_membership().organisation.network
+    return screen_anonymous(network=network, facts=facts, on=on)
+
+
+def screen_anonymous(
+    *, network: Network, facts: Mapping[str, Any], on: dt.date | None = None
+) -> tuple[dt.date, list[Screening]]:
+    """Screen facts nobody is named in (the portal's anonymous check, the API's facts
+    document) against every service and programme of the network. Reads no personal data."""
     day = on or timezone.localdate()
-    found = programmes_for_network(network=network)
-    screener = Screener(found.programmes, parameters_on(network=network, on=day))
+    _found, screener = network_screener(network=network, on=day)
     return day, screener.screen(facts)
+
+
+# One compiled screener per network, reused while nothing it depends on has changed: the
+# rules, parameters, services, programmes and organisations of the network (their counts and
+# latest changes), and the day. Compiling 200 rules costs far more than screening with them.
+_SCREENERS: dict[int, tuple[tuple[Any, ...], NetworkProgrammes, Screener]] = {}
+
+
+def _screening_fingerprint(network: Network, day: dt.date) -> tuple[Any, ...]:
+    def summary(queryset: QuerySet[Any], *fields: str) -> tuple[Any, ...]:
+        aggregates = {"n": Count("id")} | {f"max_{f}": Max(f) for f in fields}
+        return tuple(sorted(queryset.aggregate(**aggregates).items()))
+
+    return (
+        day,
+        summary(Service.objects.filter(organisation__network=network), "updated_at"),
+        summary(Program.objects.filter(organisation__network=network), "updated_at"),
+        summary(Organisation.objects.filter(network=network), "updated_at"),
+        summary(Rule.objects.filter(network=network), "updated_at"),
+        summary(RuleVersion.objects.filter(rule__network=network), "id"),
+        summary(Parameter.objects.filter(network=network), "updated_at"),
+        # Few rows, edited in place: all of them, not a summary.
+        tuple(
+            ParameterValue.objects.filter(parameter__network=network)
+            .order_by("id")
+            .values_list("id", "key", "value", "effective_from", "effective_to")
+        ),
+    )
+
+
+def network_screener(*, network: Network, on: dt.date) -> tuple[NetworkProgrammes, Screener]:
+    """The network's programmes and their compiled screener for a day (cached; rebuilt as
+    soon as any rule, parameter, service, programme or organisation changes)."""
+    fingerprint = _screening_fingerprint(network, on)
+    cached = _SCREENERS.get(network.pk)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1], cached[2]
+    found = programmes_for_network(network=network)
+    screener = Screener(found.programmes, parameters_on(network=network, on=on))
+    _SCREENERS[network.pk] = (fingerprint, found, screener)
+    return found, screener
+
+
+def facts_read_by(programmes: Iterable[Programme]) -> set[str]:
+    """Every fact at least one of the programmes' rules reads."""
+    return {name for p in programmes if p.rule is not None for name in p.rule.facts}
 
 
 def circumstances_for_person(

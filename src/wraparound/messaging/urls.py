@@ -1,4 +1,10 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from wraparound.messaging import views
 
 app_name = "messaging"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:thread_id>/", views.thread, name="thread"),
+    path("new/<int:person_id>/", views.new, name="new"),
+]

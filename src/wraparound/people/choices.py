@@ -1,6 +1,7 @@
 """Controlled vocabularies for people and households."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from wraparound.consent.categories import DataCategory
 
@@ -22,16 +23,16 @@ class Gender(models.TextChoices):
 
 
 class PopulationGroup(models.TextChoices):
-    HOMELESS = "homeless", "Homeless or at risk of homelessness"
-    SEVERE_MENTAL_ILLNESS = "severe_mental_illness", "Severe mental illness"
-    OLDER_PERSON = "older_person", "Older person with complex needs"
-    VULNERABLE_FAMILY = "vulnerable_family", "Vulnerable family with children"
-    DISABILITY = "disability", "Person with disabilities"
-    CARE_LEAVER = "care_leaver", "Young person leaving care"
-    SUBSTANCE_USE = "substance_use", "Problematic substance use"
-    DOMESTIC_ABUSE = "domestic_abuse", "Experiencing domestic abuse"
-    REFUGEE = "refugee", "Refugee or asylum seeker"
-    JUSTICE_INVOLVED = "justice_involved", "Leaving prison or on probation"
+    HOMELESS = "homeless", _("Homeless or at risk of homelessness")
+    SEVERE_MENTAL_ILLNESS = "severe_mental_illness", _("Severe mental illness")
+    OLDER_PERSON = "older_person", _("Older person with complex needs")
+    VULNERABLE_FAMILY = "vulnerable_family", _("Vulnerable family with children")
+    DISABILITY = "disability", _("Person with disabilities")
+    CARE_LEAVER = "care_leaver", _("Young person leaving care")
+    SUBSTANCE_USE = "substance_use", _("Problematic substance use")
+    DOMESTIC_ABUSE = "domestic_abuse", _("Experiencing domestic abuse")
+    REFUGEE = "refugee", _("Refugee or asylum seeker")
+    JUSTICE_INVOLVED = "justice_involved", _("Leaving prison or on probation")
 
 
 # Some population groups say something sensitive about a person: they belong to that

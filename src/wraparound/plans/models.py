@@ -374,3 +374,32 @@ class PlanAction(models.Model):
         if self.owner == ActionOwner.AGENCY and self.owner_organisation is not None:
             return self.owner_organisation.name
         return ActionOwner(self.owner).label
+
+
+class ActionUpdate(models.Model):
+    """The person's own word on an action of their plan, from the portal: marked done
+    and/or a note. Kept as a history; the key worker sees it on the plan."""
+
+    personal_data = PersonalData(DataCategory.PLANS_REFERRALS)
+
+    action = models.ForeignKey(PlanAction, on_delete=models.PROTECT, related_name="updates")
+    marked_done = models.BooleanField(default=False)
+    note = models.CharField(max_length=500, blank=True)
+    by_account = models.ForeignKey(
+        "portal.CitizenAccount", on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf = models.BooleanField(
+        default=False, help_text="Written by someone the person allowed to act for them."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["action", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(marked_done=True) | ~Q(note=""), name="action_update_says_something"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Update on action {self.action_id}"

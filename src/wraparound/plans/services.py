@@ -10,6 +10,7 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import CASEWORK_ROLES, Role
@@ -17,6 +18,7 @@ from wraparound.assessments.models import Need
 from wraparound.audit.services import audit_record
 from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.categories import DataCategory
+from wraparound.consent.policy import portal_subject_access, require
 from wraparound.core.models import Network
 from wraparound.directory.models import Organisation, Service
 from wraparound.plans.config import current_plan_settings
@@ -28,6 +30,7 @@ from wraparound.plans.models import (
     LONGEST_REVIEW_WEEKS,
     STEP_DOWN_ORDER,
     ActionOwner,
+    ActionUpdate,
     AgreementMethod,
     CarePlan,
     CarePlanStatus,
@@ -41,6 +44,7 @@ from wraparound.plans.models import (
     PlanSettings,
     SupportLevel,
 )
+from wraparound.portal.models import CitizenAccount
 
 PLANS = [DataCategory.PLANS_REFERRALS]
 
@@ -608,3 +612,52 @@ def care_plan_agree(
             changes={"status": [CarePlanStatus.DRAFT, CarePlanStatus.AGREED]},
         )
     return plan
+
+
+def action_update_by_person(
+    *,
+    actor: Actor,
+    account: CitizenAccount,
+    action: PlanAction,
+    done: bool,
+    note: str = "",
+) -> ActionUpdate:
+    """The person marks one of THEIR OWN actions done and/or adds a note, in the portal.
+    Actions of the key worker or an agency take a note only: only they mark those done."""
+    plan = action.goal.plan
+    require(portal_subject_access(account_id=account.pk, person_id=plan.person_id))
+    if plan.status != CarePlanStatus.AGREED:
+        raise ValidationError({"note": [gettext("Only the plan in force can be updated")]})
+    errors: dict[str, list[str]] = {}
+    if done and action.owner != ActionOwner.PERSON:
+        errors["done"] = [gettext("Only the person doing this action can mark it done")]
+    if done and action.done_on is not None:
+        errors["done"] = [gettext("This action is done already")]
+    if len(note) > 500:
+        errors["note"] = [gettext("The note must be 500 characters or fewer")]
+    if not done and not note.strip():
+        errors["note"] = [gettext("Write a note, or mark the action done")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        update = ActionUpdate.objects.create(
+            action=action,
+            marked_done=done,
+            note=note.strip(),
+            by_account=account,
+            on_behalf=account.person_id != plan.person_id,
+        )
+        if done:
+            action.done_on = timezone.localdate()
+            action.save(update_fields=["done_on"])
+        audit_record(
+            actor=actor,
+            action="care_plan.action_update_by_person",
+            person_id=plan.person_id,
+            target=update,
+            summary=f"Action {action.position} of goal {action.goal.position} "
+            + ("marked done" if done else "noted")
+            + " in the portal",
+            categories=PLANS,
+        )
+    return update

@@ -128,7 +128,7 @@ def sdoh_category(need: str) -> dict[str, Any]:
     code, display = SDOH_CATEGORY.get(need, (UNSPECIFIED, "SDOH Category Unspecified"))
     return {
         "coding": [{"system": SDOHCC_CODES, "code": code, "display": display}],
-        "text": NeedCategory(need).label if need in NeedCategory.values else need,
+        "text": str(NeedCategory(need).label) if need in NeedCategory.values else need,
     }
 
 

@@ -10,7 +10,6 @@ the last slot at the same moment cannot both succeed (the database decides).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +24,7 @@ from wraparound.accounts.models import CASEWORK_ROLES, Membership, User
 from wraparound.audit.services import audit_record
 from wraparound.cases.models import Case, CaseStatus
 from wraparound.consent.categories import DataCategory, category_label
-from wraparound.consent.evidence import check_upload, clean_upload_name
+from wraparound.consent.evidence import check_upload, clean_upload_name, store_upload
 from wraparound.consent.policy import Action, decide, organisation_may_receive
 from wraparound.directory.models import Service, ServiceStatus
 from wraparound.directory.needs import NeedCategory
@@ -609,20 +608,19 @@ def referral_attach(
         size=upload.size or 0,
         uploaded_by_id=membership.user_id,
     )
-    attachment.file.save(f"{uuid.uuid4().hex}{kind.extension}", upload, save=False)
-    try:
-        with transaction.atomic():
-            attachment.save()
-            audit_record(
-                actor=actor,
-                action="referral.attach",
-                person_id=referral.person_id,
-                target=attachment,
-                summary=f"{kind.label} ({attachment.size:,} bytes) added to referral "
-                f"{referral.reference}",
-                categories=[DataCategory.DOCUMENTS],
-            )
-    except BaseException:
-        attachment.file.storage.delete(attachment.file.name)
-        raise
+    store_upload(
+        attachment,
+        "file",
+        upload,
+        kind,
+        lambda: audit_record(
+            actor=actor,
+            action="referral.attach",
+            person_id=referral.person_id,
+            target=attachment,
+            summary=f"{kind.label} ({attachment.size:,} bytes) added to referral "
+            f"{referral.reference}",
+            categories=[DataCategory.DOCUMENTS],
+        ),
+    )
     return attachment

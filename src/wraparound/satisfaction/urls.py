@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from wraparound.satisfaction import staff_views, views
 
 app_name = "satisfaction"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("thank-you/", views.thanks, name="thanks"),
+    path("case/<int:case_id>/<str:trigger>/", staff_views.record, name="record"),
+    path("<str:token>/", views.answer, name="answer"),
+]

@@ -11,6 +11,7 @@ from django import forms, template
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.boundfield import BoundField
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from wraparound.core.forms import GovukDateWidget
 from wraparound.core.pagination import page_query
@@ -115,4 +116,17 @@ def page_url(context: dict[str, Any], number: int) -> str:
 @register.filter
 def with_errors_prefix(title: str, form: forms.Form | None) -> str:
     """Page titles start with 'Error: ' when the form has errors, as the design system asks."""
-    return f"Error: {title}" if form is not None and form.errors else title
+    if form is not None and form.errors:
+        return gettext("Error: %(title)s") % {"title": title}
+    return title
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    """A dictionary value by a key held in a variable."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def join_if_list(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)

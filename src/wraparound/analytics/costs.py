@@ -1,0 +1,238 @@
+"""Costs and cost-benefit: the cost of support (service events x the unit cost at the
+time) per person and per outcome achieved, and crisis costs before and after entry (crisis
+events x the network's crisis unit costs, ``CrisisUnitCosts``), with the net and per-£
+figures and every assumption printed beside them; compared between tiers and population
+groups."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import duckdb
+
+from wraparound.analytics.filters import Filters, apply_filters
+from wraparound.analytics.outcomes import (
+    CRISIS_PEOPLE,
+    OUTCOMES_BY_CODE,
+    SMALL_NUMBER,
+    crisis_rates,
+)
+from wraparound.analytics.results import Chart, Col, ReportResult, ResultTable, rows_of
+from wraparound.assessments.models import Tier
+from wraparound.people.choices import PopulationGroup
+
+# Outcomes a cost per outcome is given for (people or domains achieving them).
+COSTED_OUTCOMES = ("reached_safe", "stable_housing_6m", "goals_achieved")
+
+
+def _since(filters: Filters) -> str:
+    return f"\"on\" >= DATE '{filters.start.isoformat()}'" if filters.start else "TRUE"
+
+
+def cost_benefit(db: duckdb.DuckDBPyConnection, unit_costs: dict[str, float]) -> dict[str, Any]:
+    """For the current cohort: crisis costs per person-year before and after entry, the
+    cost of support per person-year after entry, the net saving and the return per £."""
+    rates = crisis_rates(db)
+    people = rates[0]["people"] if rates else 0
+    totals = db.execute(f"SELECT count(*), sum(days_after) FROM ({CRISIS_PEOPLE})").fetchone()
+    people = int(totals[0] or 0) if totals else 0
+    years = float(totals[1] or 0) / 365.0 if totals else 0.0
+    support = db.execute(
+        f"""SELECT sum(s.cost) FROM service_events s JOIN ({CRISIS_PEOPLE}) p USING (person_key)
+            WHERE s."on" >= p.entry AND date_diff('day', p.entry, s."on") < p.days_after"""
+    ).fetchone()
+    support_cost = float(support[0] or 0) if support else 0.0
+    before = sum((r["before_per_person_year"] or 0) * unit_costs.get(r["kind"], 0.0) for r in rates)
+    after = sum((r["after_per_person_year"] or 0) * unit_costs.get(r["kind"], 0.0) for r in rates)
+    support_per_year = support_cost / years if years else None
+    avoided = before - after
+    shown = people >= SMALL_NUMBER
+    return {
+        "people": people if shown else None,
+        "crisis_cost_before": round(before, 2) if shown else None,
+        "crisis_cost_after": round(after, 2) if shown else None,
+        "crisis_cost_avoided": round(avoided, 2) if shown else None,
+        "support_cost": round(support_per_year, 2) if shown and support_per_year else None,
+        "net": round(avoided - support_per_year, 2) if shown and support_per_year else None,
+        "per_pound": (round(avoided / support_per_year, 2) if shown and support_per_year else None),
+    }
+
+
+def _support_by(
+    db: duckdb.DuckDBPyConnection, filters: Filters, group_sql: str
+) -> list[dict[str, Any]]:
+    rows = rows_of(
+        db,
+        f"""SELECT {group_sql} AS grp, count(DISTINCT s.person_key) AS people,
+                   sum(s.cost) AS cost, sum(s.cost) / count(DISTINCT s.person_key) AS per_person
+            FROM service_events s JOIN cohort c USING (person_key)
+                 LEFT JOIN person_tier t USING (person_key)
+            WHERE {_since(filters)} GROUP BY 1 ORDER BY 1""",
+    )
+    for row in rows:
+        if int(row["people"]) < SMALL_NUMBER:
+            row["people"] = row["cost"] = row["per_person"] = None
+        else:
+            row["cost"] = round(float(row["cost"] or 0), 2)
+            row["per_person"] = round(float(row["per_person"] or 0), 2)
+    return rows
+
+
+def costs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
+    from wraparound.analytics.services import current_unit_costs
+
+    result = ReportResult("costs", "Costs and cost-benefit", filters)
+    unit = current_unit_costs(network_id=filters.network_id) if filters.network_id else None
+    unit_costs = {k: float(v) for k, v in (unit.costs if unit else {}).items()}
+    support_columns = [
+        Col("people", "People supported"),
+        Col("cost", "Cost of support (£)"),
+        Col("per_person", "Per person (£)"),
+    ]
+    by_tier = _support_by(db, filters, "coalesce(t.tier, 'not assessed')")
+    result.tables.append(
+        ResultTable(
+            "support_by_tier",
+            "Cost of support by tier",
+            [Col("grp", "Tier", numeric=False), *support_columns],
+            by_tier,
+        )
+    )
+    by_group = _support_by(
+        db,
+        filters,
+        "unnest(CASE WHEN len(c.population_groups) = 0 THEN ['none'] ELSE c.population_groups END)",
+    )
+    result.tables.append(
+        ResultTable(
+            "support_by_population_group",
+            "Cost of support by population group (a person may be in several)",
+            [Col("grp", "Population group", numeric=False), *support_columns],
+            by_group,
+        )
+    )
+    total = db.execute(
+        f"""SELECT sum(s.cost) FROM service_events s JOIN cohort c USING (person_key)
+            WHERE c.case_managed AND {_since(filters)}"""
+    ).fetchone()
+    total_cost = float(total[0] or 0) if total else 0.0
+    per_outcome = []
+    for code in COSTED_OUTCOMES:
+        outcome = OUTCOMES_BY_CODE[code]
+        numerator, _ = outcome.count(db)
+        shown = numerator >= SMALL_NUMBER
+        per_outcome.append(
+            {
+                "outcome": outcome.title,
+                "achieved": numerator if shown else None,
+                "cost_per_outcome": round(total_cost / numerator, 2) if shown else None,
+            }
+        )
+    result.tables.append(
+        ResultTable(
+            "cost_per_outcome",
+            f"Cost of case-managed support (£{total_cost:,.0f} in the period) per outcome achieved",
+            [
+                Col("outcome", "Outcome", numeric=False),
+                Col("achieved", "Achieved"),
+                Col("cost_per_outcome", "Cost per outcome (£)"),
+            ],
+            per_outcome,
+        )
+    )
+    comparisons: list[dict[str, Any]] = []
+    if unit is not None:
+        overall = cost_benefit(db, unit_costs) | {"group": "Everyone (filters applied)"}
+        comparisons.append(overall)
+        for tier in Tier:
+            apply_filters(db, replace(filters, tier=tier.value))
+            comparisons.append(cost_benefit(db, unit_costs) | {"group": f"Tier: {tier.label}"})
+        for group in PopulationGroup:
+            apply_filters(db, replace(filters, group=group.value))
+            comparisons.append(cost_benefit(db, unit_costs) | {"group": f"Group: {group.label}"})
+        apply_filters(db, filters)
+        result.tables.append(
+            ResultTable(
+                "cost_benefit",
+                "Crisis costs before and after entry, per person-year, against the cost of support",
+                [
+                    Col("group", "People", numeric=False),
+                    Col("people", "People followed"),
+                    Col("crisis_cost_before", "Crisis cost before (£/person-year)"),
+                    Col("crisis_cost_after", "Crisis cost after (£/person-year)"),
+                    Col("crisis_cost_avoided", "Crisis cost avoided (£/person-year)"),
+                    Col("support_cost", "Cost of support (£/person-year)"),
+                    Col("net", "Net (£/person-year)"),
+                    Col("per_pound", "Crisis cost avoided per £1 of support"),
+                ],
+                comparisons,
+            )
+        )
+        if overall["people"]:
+            result.summary.append(
+                f"For {filters.describe()}: crisis costs went from "
+                f"£{overall['crisis_cost_before']:,} to £{overall['crisis_cost_after']:,} per "
+                f"person-year after entry (£{overall['crisis_cost_avoided']:,} "
+                f"avoided) against £{overall['support_cost'] or 0:,} of support per person-year: "
+                f"net £{overall['net'] or 0:,}, £{overall['per_pound'] or 0} avoided per £1 spent."
+            )
+            values = [
+                {"group": r["group"], "per_pound": r["per_pound"]}
+                for r in comparisons
+                if r["per_pound"] is not None
+            ]
+            result.charts.append(
+                Chart(
+                    "Crisis cost avoided per £1 of support",
+                    "Bar chart of crisis cost avoided per pound of support, for everyone and by "
+                    "tier and population group: "
+                    + ", ".join(f"{v['group']} £{v['per_pound']}" for v in values)
+                    + ".",
+                    "cost_benefit",
+                    {
+                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                        "title": "Crisis cost avoided per £1 of support",
+                        "width": 560,
+                        "data": {"values": values},
+                        "mark": {"type": "bar", "color": "#1d70b8"},
+                        "encoding": {
+                            "y": {"field": "group", "type": "nominal", "title": None, "sort": None},
+                            "x": {
+                                "field": "per_pound",
+                                "type": "quantitative",
+                                "title": "£ avoided per £1",
+                            },
+                        },
+                    },
+                )
+            )
+        else:
+            result.summary.append(
+                f"For {filters.describe()}: too few people followed for 90 days to compare "
+                "crisis costs."
+            )
+        result.notes.append(
+            f"Crisis unit costs (version {unit.version}): "
+            + ", ".join(f"{kind} £{amount:,.0f}" for kind, amount in sorted(unit_costs.items()))
+            + f". Source: {unit.source}"
+        )
+    else:
+        result.summary.append(
+            "The network has not set crisis unit costs, so crisis costs avoided cannot be "
+            "shown; managers set them under analytics configuration."
+        )
+    result.notes.extend(
+        [
+            "Cost of support: units delivered x the service's unit cost at the time of each "
+            "service event; events with no unit cost are not counted.",
+            "Before and after: crisis events in the year before the case opened and in up to "
+            "a year after, for case-managed people followed for at least 90 days; per "
+            "person-year so that shorter follow-up counts for less.",
+            "Net = crisis cost avoided - cost of support; per £ = crisis cost avoided ÷ cost "
+            "of support. A fall in crisis use after entry is not proof that support caused it "
+            "(people often enter at a peak): see the matched evaluation.",
+            f"Groups with fewer than {SMALL_NUMBER} people are suppressed.",
+        ]
+    )
+    return result

@@ -1,0 +1,235 @@
+"""Outcomes, each defined once as data: what it means (for the page), its numerator,
+denominator and exclusions in words, and the DuckDB SQL over the analytics store that
+counts them. Every share is shown with its counts; small counts are suppressed
+(``suppress_count``) before anything leaves.
+
+The SQL reads only the store's tables (``schema.py``) and a ``cohort`` view: the people the
+report is about (filtered by area, population group and organisation, ``filters.py``), so
+every outcome is computed the same way for any filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+# Self-sufficiency matrix domains that are basic needs (a score of 3 is "safe").
+BASIC_DOMAINS = ("housing", "food", "income", "safety", "health_care")
+SAFE = 3
+SMALL_NUMBER = 5
+# The assessment that counts as "at 6 months" is the one nearest to it within this window.
+WINDOW_DAYS = 60
+REPRESENTATION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str
+    title: str
+    description: str
+    numerator: str
+    denominator: str
+    exclusions: str
+    sql: str  # one row: numerator, denominator (both counts)
+
+    def count(self, db: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+        row = db.execute(self.sql).fetchone()
+        assert row is not None
+        return int(row[0] or 0), int(row[1] or 0)
+
+
+def pairs_sql(domains: tuple[str, ...] | None = None) -> str:
+    """First and latest completed score per person and domain, for people with two or more."""
+    where = f"WHERE domain IN {domains!r}" if domains else ""
+    return f"""
+        WITH scored AS (
+            SELECT s.person_key, s.domain, s.score, s.completed_on, s.assessment_id,
+                   row_number() OVER (PARTITION BY s.person_key, s.domain
+                                      ORDER BY s.completed_on, s.assessment_id) AS first_rank,
+                   row_number() OVER (PARTITION BY s.person_key, s.domain
+                                      ORDER BY s.completed_on DESC, s.assessment_id DESC)
+                       AS last_rank,
+                   count(*) OVER (PARTITION BY s.person_key, s.domain) AS n
+            FROM domain_scores s JOIN cohort c USING (person_key) {where}
+        )
+        SELECT f.person_key, f.domain, f.score AS first_score, l.score AS latest_score
+        FROM scored f JOIN scored l USING (person_key, domain)
+        WHERE f.first_rank = 1 AND l.last_rank = 1 AND f.n >= 2
+    """
+
+
+def _housing_at(months: int) -> str:
+    return f"""
+        WITH eligible AS (
+            SELECT person_key, case_opened_on FROM cohort
+            WHERE case_managed AND case_opened_on + INTERVAL {months} MONTH <= as_of()
+        ), nearest AS (
+            SELECT e.person_key, s.score,
+                   row_number() OVER (PARTITION BY e.person_key ORDER BY abs(date_diff(
+                       'day', e.case_opened_on + INTERVAL {months} MONTH, s.completed_on))) AS r
+            FROM eligible e JOIN domain_scores s USING (person_key)
+            WHERE s.domain = 'housing'
+              AND abs(date_diff('day', e.case_opened_on + INTERVAL {months} MONTH, s.completed_on))
+                  <= {WINDOW_DAYS}
+        )
+        SELECT count(*) FILTER (WHERE score >= {SAFE}), count(*) FROM nearest WHERE r = 1
+    """
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome(
+        "need_improved",
+        "Assessed need improved",
+        "Share of domain scores better at the latest assessment than at the first.",
+        "Person-domains scoring higher at the latest completed assessment than at the first",
+        "Person-domains scored at two or more completed assessments",
+        "People with one assessment; domains left unanswered",
+        f"""SELECT count(*) FILTER (WHERE latest_score > first_score), count(*)
+            FROM ({pairs_sql()})""",
+    ),
+    Outcome(
+        "need_worse",
+        "Assessed need worse",
+        "Share of domain scores worse at the latest assessment than at the first.",
+        "Person-domains scoring lower at the latest completed assessment than at the first",
+        "Person-domains scored at two or more completed assessments",
+        "People with one assessment; domains left unanswered",
+        f"""SELECT count(*) FILTER (WHERE latest_score < first_score), count(*)
+            FROM ({pairs_sql()})""",
+    ),
+    Outcome(
+        "reached_safe",
+        "Reached safe in basic needs",
+        f"Share of basic-need domains ({', '.join(BASIC_DOMAINS)}) below safe (3) at the "
+        "first assessment and safe or better at the latest.",
+        "Basic-need person-domains scoring 3+ at the latest assessment",
+        "Basic-need person-domains scoring 1 or 2 at the first of two or more assessments",
+        "Domains already safe at the first assessment; people with one assessment",
+        f"""SELECT count(*) FILTER (WHERE latest_score >= {SAFE}), count(*)
+            FROM ({pairs_sql(BASIC_DOMAINS)}) WHERE first_score < {SAFE}""",
+    ),
+    Outcome(
+        "stable_housing_6m",
+        "Stable housing at 6 months",
+        "Share of case-managed people whose housing scores safe (3+) at the assessment "
+        f"nearest to 6 months after their case opened (within {WINDOW_DAYS} days).",
+        "People with housing 3+ at the assessment nearest 6 months",
+        "Case-managed people whose case opened 6+ months ago with a housing score in the window",
+        f"People with no housing score within {WINDOW_DAYS} days of 6 months",
+        _housing_at(6),
+    ),
+    Outcome(
+        "stable_housing_12m",
+        "Stable housing at 12 months",
+        "As at 6 months, at 12 months after the case opened.",
+        "People with housing 3+ at the assessment nearest 12 months",
+        "Case-managed people whose case opened 12+ months ago with a housing score in the window",
+        f"People with no housing score within {WINDOW_DAYS} days of 12 months",
+        _housing_at(12),
+    ),
+    Outcome(
+        "representation_after_step_down",
+        "Back in crisis after step-down",
+        f"Share of stepped-down people with a crisis event within {REPRESENTATION_DAYS} days.",
+        f"Stepped-down people with a crisis event within {REPRESENTATION_DAYS} days after",
+        f"People stepped down at least {REPRESENTATION_DAYS} days ago",
+        "People stepped down more recently (not yet observable)",
+        f"""SELECT count(*) FILTER (WHERE EXISTS (
+                    SELECT 1 FROM crisis_events e WHERE e.person_key = c.person_key
+                      AND e.occurred_on > c.stepped_down_on
+                      AND e.occurred_on <= c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY)),
+                   count(*)
+            FROM cohort c
+            WHERE c.stepped_down_on IS NOT NULL
+              AND c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY <= as_of()""",
+    ),
+    Outcome(
+        "goals_achieved",
+        "Plan goals achieved by their date",
+        "Share of care-plan goals whose actions were all done by the goal's target date.",
+        "Goals achieved on or before their target date",
+        "Goals of agreed plans whose target date has passed",
+        "Goals not yet due",
+        """SELECT count(*) FILTER (WHERE g.achieved_on <= g.target_on), count(*)
+            FROM goals g JOIN cohort c USING (person_key)
+            WHERE g.target_on <= as_of()""",
+    ),
+)
+OUTCOMES_BY_CODE = {o.code: o for o in OUTCOMES}
+
+
+@dataclass(frozen=True)
+class Share:
+    """A share with the counts behind it; ``suppressed`` when either count is small."""
+
+    numerator: int | None
+    denominator: int | None
+    suppressed: bool
+
+    @property
+    def percent(self) -> float | None:
+        if self.suppressed or not self.denominator:
+            return None
+        return round(100 * (self.numerator or 0) / self.denominator, 1)
+
+
+def suppress_count(value: int, *, threshold: int = SMALL_NUMBER) -> int | None:
+    """Counts of 1 to threshold-1 are not shown (0 is: nobody is identified by it)."""
+    return None if 0 < value < threshold else value
+
+
+def share(numerator: int, denominator: int, *, threshold: int = SMALL_NUMBER) -> Share:
+    hidden = suppress_count(numerator, threshold=threshold) is None or (
+        suppress_count(denominator - numerator, threshold=threshold) is None
+    )
+    hidden = hidden or suppress_count(denominator, threshold=threshold) is None
+    if hidden:
+        return Share(None, suppress_count(denominator, threshold=threshold), True)
+    return Share(numerator, denominator, False)
+
+
+# Case-managed people followed for 90+ days after entry (their case opening), with the days
+# of follow-up counted (up to a year): the population of the before/after crisis figures.
+CRISIS_PEOPLE = """
+    SELECT person_key, case_opened_on AS entry,
+           least(date_diff('day', case_opened_on, as_of()), 365) AS days_after
+    FROM cohort
+    WHERE case_managed AND date_diff('day', case_opened_on, as_of()) >= 90
+"""
+
+
+def crisis_rates(db: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Crisis events per person-year in the year before entry (case opened) and after it
+    (up to a year, or to today), by kind, for case-managed people with a year of history
+    before entry and at least 90 days after."""
+    people_sql = CRISIS_PEOPLE
+    totals = db.execute(f"SELECT count(*), sum(days_after) FROM ({people_sql})").fetchone()
+    people, days_after = (totals[0], totals[1] or 0) if totals else (0, 0)
+    rows = [
+        (kind, before, after, people, days_after / 365.0)
+        for kind, before, after in db.execute(
+            f"""
+            SELECT e.kind,
+                   count(*) FILTER (WHERE e.occurred_on >= p.entry - INTERVAL 365 DAY
+                                      AND e.occurred_on < p.entry),
+                   count(*) FILTER (WHERE e.occurred_on >= p.entry
+                                      AND date_diff('day', p.entry, e.occurred_on) < p.days_after)
+            FROM crisis_events e JOIN ({people_sql}) p USING (person_key)
+            GROUP BY e.kind ORDER BY e.kind
+            """
+        ).fetchall()
+    ]
+    out = []
+    for kind, before, after, people, after_years in rows:
+        out.append(
+            {
+                "kind": kind,
+                "people": people,
+                "before_per_person_year": round(before / people, 3) if people else None,
+                "after_per_person_year": round(after / after_years, 3) if after_years else None,
+                "before_events": suppress_count(before),
+                "after_events": suppress_count(after),
+            }
+        )
+    return out

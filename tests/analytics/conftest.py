@@ -1,0 +1,1 @@
+from tests.plans.conftest import case, person  # noqa: F401

@@ -1,0 +1,1 @@
+from tests.portal.conftest import account, case, person, setup  # noqa: F401
