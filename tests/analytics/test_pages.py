@@ -133,6 +133,7 @@ def test_managers_set_targets_and_unit_costs_as_new_versions(store, analyst):
             "title": "Housing safe at 6 months",
             "outcome": "stable_housing_6m",
             "tier": "intensive",
+            "direction": "at_least",
             "target_percent": "70",
         },
     )

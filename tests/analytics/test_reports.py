@@ -247,7 +247,18 @@ def test_shared_target_over_time_with_each_organisation_contribution(analytics_d
     contributions = {r["organisation"]: r for r in result.table("housing-6m_contributions").rows}
     assert contributions[personas.partner_org.name]["numerator"] == 10
     assert contributions[personas.partner_org.name]["share_of_achieved"] == round(1000 / 14, 1)
-    assert "met" in result.summary[0]
+    assert result.summary[0].endswith("against a target of at least 70.0% — met.")
+    ceiling = target_define(
+        actor=manager,
+        code="housing-6m",
+        title="Housing safe at 6 months",
+        outcome="stable_housing_6m",
+        target_percent="60",
+        direction="at_most",
+    )
+    assert ceiling.version == 2 and ceiling.met_by(70.0) is False and ceiling.met_by(None) is None
+    again = run("targets", Filters(network_id=network, end=D(2026, 1, 31)))
+    assert again.summary[0].endswith("at most 60.0% — not met.")
 
 
 def test_a_target_with_an_undefined_outcome_is_refused(personas):

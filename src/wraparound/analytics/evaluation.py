@@ -52,7 +52,7 @@ SELECT c.person_key,
        coalesce(c.age_band, 'unknown') AS age_band,
        coalesce(c.district_code, 'unknown') AS district,
        coalesce(list_sort(c.population_groups)[1], 'none') AS population_group,
-       floor(f.baseline * 2) / 2 AS baseline_band,
+       floor(f.baseline) AS baseline_band,
        f.baseline, l.latest - f.baseline AS change,
        x.events * 365.0 / greatest(x.days, 1) AS crises_per_year
 FROM cohort c JOIN spans p USING (person_key) JOIN first_mean f USING (person_key)
@@ -264,7 +264,7 @@ def evaluation(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             "days of their first assessment) against people assessed by agencies who never "
             f"had one, each with two assessments at least {FOLLOW_UP_DAYS} days apart.",
             "Matching: coarsened exact matching on age band, district, first population group "
-            "and baseline need (the mean matrix score at the first assessment, in half-point "
+            "and baseline need (the mean matrix score at the first assessment, in whole-point "
             "bands). Strata without both kinds of people are dropped; comparison people are "
             "weighted to the case-managed people's mix (the effect on the treated).",
             "Confidence intervals: 95%, from the strata's variances (normal approximation).",

@@ -200,7 +200,9 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
         "arg_max(tier, completed_on) AS tier FROM assessments WHERE tier IS NOT NULL "
         "GROUP BY person_key"
     )
-    conditions = ["registered_on <= as_of()"]
+    # Known to the network by then: registered, or in a case (a record may be registered
+    # after the case that brought the person, e.g. when merged or migrated).
+    conditions = ["least(registered_on, coalesce(case_opened_on, registered_on)) <= as_of()"]
     if filters.network_id:
         conditions.append(f"network_id = {int(filters.network_id)}")
     if filters.area:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from wraparound.analytics.models import TargetDirection
 from wraparound.analytics.outcomes import OUTCOMES
 from wraparound.assessments.models import Tier
 from wraparound.crisis.models import CrisisKind
@@ -50,6 +51,7 @@ class TargetForm(forms.Form):
     title = forms.CharField(max_length=200)
     outcome = forms.ChoiceField(choices=[(o.code, o.title) for o in OUTCOMES])
     tier = forms.ChoiceField(required=False, choices=[("", "All tiers"), *Tier.choices])
+    direction = forms.ChoiceField(choices=TargetDirection.choices, initial=TargetDirection.AT_LEAST)
     target_percent = forms.DecimalField(
         min_value=0, max_value=100, decimal_places=1, label="Target (%)"
     )

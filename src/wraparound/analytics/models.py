@@ -15,6 +15,11 @@ from wraparound.assessments.models import Tier
 from wraparound.core.models import Network
 
 
+class TargetDirection(models.TextChoices):
+    AT_LEAST = "at_least", "At least (higher is better)"
+    AT_MOST = "at_most", "At most (lower is better)"
+
+
 class SharedTarget(models.Model):
     """A target the network sets for an outcome that depends on several agencies, e.g. "70%
     of people in the intensive tier with housing 3+ within 6 months" (outcome
@@ -30,6 +35,9 @@ class SharedTarget(models.Model):
         max_digits=5,
         decimal_places=1,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    direction = models.CharField(
+        max_length=10, choices=TargetDirection.choices, default=TargetDirection.AT_LEAST
     )
     due_on = models.DateField(null=True, blank=True, help_text="When the target should be met")
     retired = models.BooleanField(default=False)
@@ -52,6 +60,14 @@ class SharedTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"
+
+    def met_by(self, percent: float | None) -> bool | None:
+        """Whether a value meets the target (None when the value is suppressed)."""
+        if percent is None:
+            return None
+        if self.direction == TargetDirection.AT_MOST:
+            return percent <= float(self.target_percent)
+        return percent >= float(self.target_percent)
 
 
 class CrisisUnitCosts(models.Model):

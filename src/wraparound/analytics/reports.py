@@ -723,11 +723,13 @@ def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     for target in found:
         progress = target_progress(db, filters, target)
         now = progress["now"]
-        met = now["percent"] is not None and now["percent"] >= float(target.target_percent)
+        met = target.met_by(now["percent"])
+        verdict = {True: "met", False: "not met", None: "too few people to tell"}[met]
+        value = f"{now['percent']}%" if now["percent"] is not None else "suppressed"
         result.summary.append(
-            f"{target.title}: {now['percent'] if now['percent'] is not None else 'suppressed'}"
-            f"{'%' if now['percent'] is not None else ''} on {filters.as_of:%d %B %Y} against a "
-            f"target of {target.target_percent}% — {'met' if met else 'not met'}."
+            f"{target.title}: {value} on {filters.as_of:%d %B %Y} against a target of "
+            f"{target.get_direction_display().split(' (')[0].lower()} "
+            f"{target.target_percent}% — {verdict}."
         )
         result.tables.append(
             ResultTable(

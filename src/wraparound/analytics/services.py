@@ -12,7 +12,7 @@ from django.db import transaction
 
 from wraparound.accounts.actor import Actor
 from wraparound.accounts.models import Role
-from wraparound.analytics.models import CrisisUnitCosts, SharedTarget
+from wraparound.analytics.models import CrisisUnitCosts, SharedTarget, TargetDirection
 from wraparound.analytics.outcomes import OUTCOMES_BY_CODE
 from wraparound.assessments.models import Tier
 from wraparound.audit.services import audit_record
@@ -47,6 +47,7 @@ def target_define(
     outcome: str,
     target_percent: Any,
     tier: str = "",
+    direction: str = TargetDirection.AT_LEAST,
     due_on: dt.date | None = None,
     note: str = "",
     retired: bool = False,
@@ -61,6 +62,8 @@ def target_define(
         )
     if tier and tier not in Tier.values:
         errors["tier"] = f"There is no tier '{tier}'"
+    if direction not in TargetDirection.values:
+        errors["direction"] = "A target is either a floor (at least) or a ceiling (at most)"
     if not code.strip() or not title.strip():
         errors["title" if code.strip() else "code"] = "Give the target a code and a title"
     if errors:
@@ -79,6 +82,7 @@ def target_define(
         title=title.strip(),
         outcome=outcome,
         tier=tier,
+        direction=direction,
         target_percent=percent,
         due_on=due_on,
         note=note,

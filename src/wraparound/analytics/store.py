@@ -173,9 +173,10 @@ def _people(network_id: int | None, key: Callable[[int], str]) -> Rows:
         evaluation.active(now).filter(withdrawal__isnull=True).values_list("person_id", flat=True)
     )
     today = timezone.localdate()
-    for pid, network, area, district, born, sex, created in (
+    for pid, network, area, district, born, sex, registered in (
         Person.objects.filter(scope, merged_into__isnull=True)
         .order_by("id")
+        .annotate(registered_on=_local_date("created_at"))
         .values_list(
             "id",
             "network_id",
@@ -183,7 +184,7 @@ def _people(network_id: int | None, key: Callable[[int], str]) -> Rows:
             "area__parent__code",
             "date_of_birth",
             "sex",
-            "created_at",
+            "registered_on",
         )
         .iterator(chunk_size=CHUNK)
     ):
@@ -196,7 +197,7 @@ def _people(network_id: int | None, key: Callable[[int], str]) -> Rows:
             age_band(born, today),
             sex,
             sorted(groups.get(pid, [])),
-            _day(created),
+            registered,
             case.get("opened") is not None,
             case.get("opened"),
             case.get("stepped"),
@@ -491,72 +492,82 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _copy_table(
-    db: duckdb.DuckDBPyConnection,
-    table: Table,
-    export: SqlExport,
-    network_id: int | None,
-    path: Path,
+def _extract_table(table: Table, export: SqlExport, network_id: int | None, path: Path) -> None:
+    """The table's rows, as its query gives them, into the CSV file ``path``."""
+    _extract_csv(export.rows(network_id), path)
+
+
+def _convert_table(
+    db: duckdb.DuckDBPyConnection, table: Table, export: SqlExport, extract: Path, path: Path
 ) -> int:
-    """Extract one table to CSV, then have DuckDB join the person keys in and write the
-    Parquet file with the schema's columns and types. Returns the rows written."""
-    extract = path.with_suffix(".csv")
-    try:
-        _extract_csv(export.rows(network_id), extract)
-        csv_columns = {
-            ("person_id" if c.name == "person_key" else c.name): (
-                "BIGINT" if c.name == "person_key" else c.type
-            )
-            for c in table.columns
-        }
-        selected = []
-        for column in table.columns:
-            name = f'"{column.name}"'
-            if column.name == "person_key":
-                selected.append("k.person_key")
-            elif column.name in export.empty_as_null:
-                selected.append(f"nullif(c.{name}, '') AS {name}")
-            else:
-                selected.append(f"c.{name}")
-        types = ", ".join(f"{_quote(n)}: {_quote(t)}" for n, t in csv_columns.items())
-        source = (
-            f"read_csv({_quote(str(extract))}, header = false, auto_detect = false, "
-            f"columns = {{{types}}}, delim = ',', quote = '\"', escape = '\"', "
-            f"nullstr = {_quote(CSV_NULL)}, allow_quoted_nulls = false)"
+    """DuckDB reads an extract, joins the person keys in and writes the Parquet file with
+    the schema's columns and types. Returns the rows written."""
+    csv_columns = {
+        ("person_id" if c.name == "person_key" else c.name): (
+            "BIGINT" if c.name == "person_key" else c.type
         )
-        if "person_key" in table.column_names:
-            source += " c LEFT JOIN person_keys k ON k.person_id = c.person_id"
+        for c in table.columns
+    }
+    selected = []
+    for column in table.columns:
+        name = f'"{column.name}"'
+        if column.name == "person_key":
+            selected.append("k.person_key")
+        elif column.name in export.empty_as_null:
+            selected.append(f"nullif(c.{name}, '') AS {name}")
         else:
-            source += " c"
-        written = db.execute(
-            f"COPY (SELECT {', '.join(selected)} FROM {source}) "  # noqa: S608 (schema names)
-            f"TO {_quote(str(path))} (FORMAT parquet, COMPRESSION zstd)"
-        ).fetchone()
-    finally:
-        extract.unlink(missing_ok=True)
+            selected.append(f"c.{name}")
+    types = ", ".join(f"{_quote(n)}: {_quote(t)}" for n, t in csv_columns.items())
+    source = (
+        f"read_csv({_quote(str(extract))}, header = false, auto_detect = false, "
+        f"columns = {{{types}}}, delim = ',', quote = '\"', escape = '\"', "
+        f"nullstr = {_quote(CSV_NULL)}, allow_quoted_nulls = false) c"
+    )
+    if "person_key" in table.column_names:
+        source += " LEFT JOIN person_keys k ON k.person_id = c.person_id"
+    written = db.execute(
+        f"COPY (SELECT {', '.join(selected)} FROM {source}) "  # noqa: S608 (schema names)
+        f"TO {_quote(str(path))} (FORMAT parquet, COMPRESSION zstd)"
+    ).fetchone()
     return int(written[0]) if written else 0
 
 
-def _person_keys(secret: bytes) -> pa.Table:
-    """Every person's id and key, computed once per refresh for DuckDB to join."""
+def _person_keys(db: duckdb.DuckDBPyConnection, secret: bytes) -> None:
+    """Every person's id and key, computed once per person, as DuckDB's ``person_keys``."""
     from wraparound.people.models import Person
 
     key = _keyer(secret)
     ids = list(Person.objects.order_by().values_list("id", flat=True).iterator(chunk_size=CHUNK))
-    return pa.table(
+    keys = pa.table(
         {
             "person_id": pa.array(ids, type=pa.int64()),
             "person_key": pa.array([key(pid) for pid in ids], type=pa.string()),
         }
     )
+    db.register("person_keys_arrow", keys)
+    db.execute("CREATE TABLE person_keys AS SELECT * FROM person_keys_arrow")
+    db.unregister("person_keys_arrow")
 
 
-def _duckdb(building: Path, secret: bytes) -> duckdb.DuckDBPyConnection:
+def _convert_extracts(
+    extracts: dict[str, tuple[Table, SqlExport, Path]], building: Path, secret: bytes
+) -> dict[str, int]:
+    """Turn every extract into its Parquet file (deleting it), with one DuckDB connection
+    and one key map. The keys are computed after every extract is made, so that everyone
+    an extract names (people are never deleted) has one."""
+    rows: dict[str, int] = {}
     db = duckdb.connect(":memory:")
-    db.execute(f"SET temp_directory = {_quote(str(building / '.duckdb-tmp'))}")
-    db.execute(f"SET memory_limit = {_quote(DUCKDB_MEMORY_LIMIT)}")
-    db.register("person_keys", _person_keys(secret))
-    return db
+    try:
+        db.execute(f"SET temp_directory = {_quote(str(building / '.duckdb-tmp'))}")
+        db.execute(f"SET memory_limit = {_quote(DUCKDB_MEMORY_LIMIT)}")
+        _person_keys(db, secret)
+        for name, (table, export, extract) in extracts.items():
+            rows[name] = _convert_table(db, table, export, extract, building / f"{name}.parquet")
+            extract.unlink()
+    finally:
+        db.close()
+        shutil.rmtree(building / ".duckdb-tmp", ignore_errors=True)
+    return rows
 
 
 @dataclass
@@ -580,26 +591,24 @@ def refresh_store(*, network_id: int | None = None) -> RefreshResult:
     building.mkdir()
     secret = _secret()
     key = _keyer(secret)
-    db: duckdb.DuckDBPyConnection | None = None
 
     result = RefreshResult(snapshots / name)
     try:
+        extracts: dict[str, tuple[Table, SqlExport, Path]] = {}
         for table in TABLES:
             export = EXPORTS[table.name]
-            path = building / f"{table.name}.parquet"
             if isinstance(export, SqlExport):
-                db = db or _duckdb(building, secret)
-                result.rows[table.name] = _copy_table(db, table, export, network_id, path)
+                extract = building / f"{table.name}.csv"
+                _extract_table(table, export, network_id, extract)
+                extracts[table.name] = (table, export, extract)
             else:
+                path = building / f"{table.name}.parquet"
                 result.rows[table.name] = _write_table(table, export(network_id, key), path)
-        if db is not None:
-            db.close()
-            db = None
-        shutil.rmtree(building / ".duckdb-tmp", ignore_errors=True)
+        if extracts:
+            result.rows.update(_convert_extracts(extracts, building, secret))
+        result.rows = {t.name: result.rows[t.name] for t in TABLES}
         building.rename(result.snapshot)
     except BaseException:
-        if db is not None:
-            db.close()
         shutil.rmtree(building, ignore_errors=True)
         raise
     pointer = root / f"{POINTER}.tmp"

@@ -1731,6 +1731,7 @@ def _seed_extensions(
 ) -> dict[str, int]:
     """The other apps' demo data, each from its own ``demo.py``, in dependency order, with
     one random stream per app so that adding one does not reshuffle the others."""
+    from wraparound.analytics.demo import seed_history
     from wraparound.assessments.demo import seed_assessments
     from wraparound.crisis.demo import seed_crisis
     from wraparound.directory.demo import seed_directory
@@ -1754,6 +1755,9 @@ def _seed_extensions(
         network=network, people=people, rng=rng("referrals"), unrelated=[LAW_CLINIC]
     )
     counts |= seed_portal(network=network, password=writer.password, rng=rng("portal"))
+    counts |= seed_history(
+        network=network, people=people, rng=rng("history"), unrelated=[LAW_CLINIC]
+    )
     return counts
 
 
@@ -1824,5 +1828,10 @@ def seed_demo(
     progress: ProgressCallback | None = None,
 ) -> SeedSummary:
     """Plan and write the demo network."""
+    from wraparound.analytics.store import refresh_store
+
     plan = build_plan(seed=seed, people=people, today=today or timezone.localdate())
-    return apply_plan(plan, password=password, progress=progress)
+    summary = apply_plan(plan, password=password, progress=progress)
+    # The dashboards read the analytics store: fill it now rather than overnight.
+    refresh_store(network_id=Network.objects.get(slug=NETWORK_SLUG).pk)
+    return summary
