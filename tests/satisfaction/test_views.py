@@ -158,3 +158,16 @@ def test_the_worker_page_needs_sign_in(case, invitation):
     response = Client().get(_record_url(case))
     assert response.status_code == 302
     assert "login" in response.url or "sign-in" in response.url
+
+
+def test_the_case_page_lists_the_survey_and_links_to_the_answers(personas, case, invitation):
+    page = personas.client(personas.keyworker).get(reverse("cases:detail", args=[case.pk]))
+    html = page.content.decode()
+    assert "Satisfaction survey" in html and "not answered yet" in html
+    assert _record_url(case) in html
+    invitation.answered_at = timezone.now()
+    invitation.overall = 4
+    invitation.save()
+    html = personas.client(personas.keyworker).get(reverse("cases:detail", args=[case.pk]))
+    assert "answered" in html.content.decode()
+    assert _record_url(case) not in html.content.decode()

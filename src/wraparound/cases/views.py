@@ -30,6 +30,7 @@ from wraparound.cases.selectors import (
 from wraparound.consent.policy import Action
 from wraparound.core.forms import posted
 from wraparound.people.selectors import household_for_person, person_get
+from wraparound.satisfaction.selectors import surveys_for_case
 
 
 def _chosen_worker(form_value: str, workers: list[int]) -> User | None:
@@ -105,6 +106,8 @@ def _detail_page(
             "step_down_form": StepDownForm(),
             "notes": case_notes(actor=actor, case=case, page=request.GET.get("page")),
             "note_form": (note_form or CaseNoteForm()) if can_add_note else None,
+            "surveys": surveys_for_case(case=case),
+            "may_record_survey": _leads(actor, case, CASEWORK_ROLES),
         },
         status=status,
     )

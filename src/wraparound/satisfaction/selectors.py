@@ -59,6 +59,12 @@ def invitation_for_worker(*, actor: Actor, case_id: int, trigger: str) -> Survey
     return invitation
 
 
+def surveys_for_case(*, case: Case) -> list[SurveyInvitation]:
+    """The case's survey invitations (the case was read through the policy by the caller),
+    for its page: when sent, how, and whether answered."""
+    return list(SurveyInvitation.objects.filter(case=case).order_by("sent_at"))
+
+
 def _day(value: datetime | None) -> date | None:
     return timezone.localtime(value).date() if value is not None else None
 
