@@ -423,3 +423,33 @@ def test_every_report_runs_on_an_empty_store(analytics_dir, personas):
 
 def test_quarter_ends():
     assert quarter_ends(D(2026, 5, 10), 3) == [D(2025, 12, 31), D(2026, 3, 31), D(2026, 5, 10)]
+
+
+def test_a_chart_spec_is_checked_against_the_vega_lite_schema():
+    import jsonschema
+
+    from wraparound.analytics.results import Chart
+
+    good = Chart(
+        "t",
+        "s",
+        "x",
+        {
+            "data": {"values": [{"a": 1}]},
+            "mark": "bar",
+            "encoding": {"x": {"field": "a", "type": "quantitative"}},
+        },
+    )
+    assert good.svg().startswith("<svg")
+    bad = Chart(
+        "t",
+        "s",
+        "x",
+        {
+            "data": {"values": []},
+            "mark": "bar",
+            "encoding": {"x": {"field": "a", "type": "quantitativ"}},
+        },
+    )
+    with pytest.raises(jsonschema.ValidationError, match="quantitativ"):
+        bad.svg()

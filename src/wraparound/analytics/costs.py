@@ -191,7 +191,6 @@ def costs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
                     + ".",
                     "cost_benefit",
                     {
-                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
                         "title": "Crisis cost avoided per £1 of support",
                         "width": 560,
                         "data": {"values": values},

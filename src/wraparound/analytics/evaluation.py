@@ -217,7 +217,6 @@ def evaluation(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
                 + ". An interval that crosses zero is compatible with no difference.",
                 "effects",
                 {
-                    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
                     "title": "Difference (case managed - matched comparison)",
                     "width": 560,
                     "data": {"values": values},

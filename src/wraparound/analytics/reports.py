@@ -73,7 +73,6 @@ def _bar(
     title: str, rows: list[dict[str, Any]], x: str, y: str, x_title: str, y_title: str
 ) -> dict[str, Any]:
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": title,
         "width": CHART_WIDTH,
         "data": {"values": [r for r in rows if r.get(y) is not None]},
@@ -95,7 +94,6 @@ def _lines(
         if r.get(key) is not None
     ]
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": title,
         "width": CHART_WIDTH,
         "data": {"values": values},
@@ -780,7 +778,6 @@ def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
                 + ".",
                 f"{target.code}_over_time",
                 {
-                    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
                     "title": target.title,
                     "width": CHART_WIDTH,
                     "data": {"values": values},

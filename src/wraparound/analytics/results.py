@@ -51,16 +51,41 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+# The design system's type and colours, so charts look like the pages they sit in.
+CHART_CONFIG: dict[str, Any] = {
+    "font": "arial, sans-serif",
+    "axis": {"labelFontSize": 13, "titleFontSize": 14, "labelLimit": 260},
+    "legend": {"labelFontSize": 13},
+    "title": {"fontSize": 16, "anchor": "start"},
+    "range": {"category": ["#1d70b8", "#d4351c", "#00703c", "#6f72af", "#f47738", "#505a5f"]},
+}
+
+
 @dataclass
 class Chart:
+    """A Vega-Lite chart, checked against the Vega-Lite schema by Altair and drawn as SVG
+    on the server by vl-convert (no JavaScript in the page, works in print)."""
+
     title: str
     summary: str  # the text alternative: what the chart shows, in words
     table: str  # the code of the table it draws
     spec: dict[str, Any]
 
+    def __post_init__(self) -> None:
+        import altair
+
+        self.spec = {"$schema": altair.SCHEMA_URL, "config": CHART_CONFIG, **self.spec}
+
+    def validate(self) -> None:
+        """Raise ``jsonschema.ValidationError`` naming what is wrong in the spec."""
+        import altair
+
+        altair.Root.from_dict(self.spec)
+
     def svg(self) -> str:
         import vl_convert
 
+        self.validate()
         return str(vl_convert.vegalite_to_svg(self.spec))
 
     def data_uri(self) -> str:
