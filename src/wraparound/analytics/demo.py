@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor, actor_for_user
@@ -45,6 +45,7 @@ from wraparound.assessments.demo import (
 from wraparound.assessments.models import Assessment, AssessmentStatus
 from wraparound.assessments.services import assessment_submit
 from wraparound.cases.models import Case
+from wraparound.consent.models import Consent
 from wraparound.core.models import Network
 from wraparound.crisis.demo import KINDS_BY_SECTOR
 from wraparound.crisis.services import crisis_events_import
@@ -392,7 +393,15 @@ def seed_history(
         .select_related("person", "key_worker", "lead_organisation")
         .order_by("id")
     )
-    counts = _referral_journeys(network, cases, rng, unrelated)
+    # People whose consent was withdrawn or ran out keep the demo's story ("nobody gets
+    # in"): no new referral (and its consent) for them.
+    lapsed = set(
+        Consent.objects.filter(network=network)
+        .filter(Q(withdrawal__isnull=False) | Q(valid_until__lte=timezone.now()))
+        .values_list("person_id", flat=True)
+    )
+    journeys = [case for case in cases if case.person_id not in lapsed]
+    counts = _referral_journeys(network, journeys, rng, unrelated)
     case_managed = set(
         Case.objects.filter(network=network, key_worker__isnull=False).values_list(
             "person_id", flat=True

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import TypedDict, overload
+from typing import Any, TypedDict, overload
 
 from django.db import connection
 from django.db.models import Case as SqlCase
@@ -31,7 +31,7 @@ from wraparound.consent.policy import (
     visible_people_named,
     withheld_categories,
 )
-from wraparound.core.pagination import COUNT_CAP, capped_count
+from wraparound.core.pagination import capped_count
 from wraparound.people.choices import POPULATION_GROUP_CATEGORY, Relationship
 from wraparound.people.models import (
     Household,
@@ -83,14 +83,28 @@ class PeopleInNameOrder:
     def for_lists(self) -> PeopleInNameOrder:
         return PeopleInNameOrder(self.actor, people_for_lists(self.people))
 
+    def ordered(self) -> QuerySet[Person]:
+        """The same people as a QuerySet in the same order (for anything but pages)."""
+        return self.people.order_by("sort_name", "id")
+
     def count(self) -> int:
-        return visible_people_count(self.actor, cap=COUNT_CAP)
+        return self.people.count()
+
+    def capped_count(self, cap: int) -> int:
+        """Counted from the grants side, no further than ``cap + 1`` (``core.pagination``)."""
+        return visible_people_count(self.actor, cap=cap)
 
     def __len__(self) -> int:
         return self.count()
 
     def __iter__(self) -> Iterator[Person]:
-        return iter(self.people.order_by("sort_name", "id"))
+        return iter(self.ordered())
+
+    def __getattr__(self, name: str) -> Any:
+        # The rest of the QuerySet API (values_list, exists, filter...) on the same people.
+        if name in {"actor", "people"}:
+            raise AttributeError(name)
+        return getattr(self.ordered(), name)
 
     def __getitem__(self, key: slice) -> list[Person]:
         if not isinstance(key, slice) or key.step not in (None, 1):
@@ -171,8 +185,6 @@ def person_search_count(
     further than COUNT_CAP + 1. With no criteria that is everyone the actor may see, counted
     from the access grants: cheap however few of the network's people they are, where the
     list itself would probe the whole name index. A search is counted on its matches."""
-    if isinstance(found, PeopleInNameOrder):
-        return found.count()
     return capped_count(found)
 
 
