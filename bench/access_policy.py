@@ -403,22 +403,16 @@ def policy_off() -> Iterator[None]:
             pk__in=PersonNameToken.objects.filter(token_filter).values("person_id")
         )
 
-    def everyone_in_name_order(actor: Actor) -> QuerySet[Person]:
-        # The unfiltered list as it is without a policy: everyone, walked in name order.
-        return _everyone(actor).filter(merged_into__isnull=True).order_by("sort_name", "id")
-
     originals = (
         selectors.visible_people,
         selectors.visible_people_count,
         selectors.visible_people_named,
-        selectors.people_in_name_order,
     )
     (
         selectors.visible_people,
         selectors.visible_people_count,
         selectors.visible_people_named,
-        selectors.people_in_name_order,
-    ) = (_everyone, count_everyone, everyone_named, everyone_in_name_order)  # type: ignore[assignment]
+    ) = (_everyone, count_everyone, everyone_named)
     try:
         yield
     finally:
@@ -426,7 +420,6 @@ def policy_off() -> Iterator[None]:
             selectors.visible_people,
             selectors.visible_people_count,
             selectors.visible_people_named,
-            selectors.people_in_name_order,
         ) = originals
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 from ninja import Schema
@@ -15,15 +14,6 @@ DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
 M = TypeVar("M", bound=Model)
-T_co = TypeVar("T_co", covariant=True)
-
-
-class SlicedList(Protocol[T_co]):
-    """A list read a page at a time, not a QuerySet (``people.selectors.PeopleInNameOrder``)."""
-
-    def count(self) -> int: ...
-
-    def __getitem__(self, key: slice, /) -> Sequence[T_co]: ...
 
 
 class PageParams(Schema):
@@ -32,16 +22,12 @@ class PageParams(Schema):
 
 
 def page_of(
-    items: QuerySet[M] | SlicedList[M],
-    params: PageParams,
-    *,
-    capped: bool = False,
-    count: int | None = None,
+    items: QuerySet[M], params: PageParams, *, capped: bool = False, count: int | None = None
 ) -> tuple[int, list[M]]:
     """The total number of items (with ``capped``, counted only up to COUNT_CAP + 1, or taken
     from ``count``) and the requested page of them (empty past the end)."""
     if count is None:
-        count = capped_count(items) if capped and isinstance(items, QuerySet) else items.count()
+        count = capped_count(items) if capped else items.count()
     start = (params.page - 1) * params.page_size
     if start >= count:
         return count, []

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 
 from wraparound.cases.models import Case
 from wraparound.consent.models import (
@@ -186,9 +185,6 @@ def derive_grants(person_ids: Iterable[int]) -> list[AccessGrant]:
         .values_list("pk", "person_id", "user_id", "started_at", "expires_at")
         .iterator()
     ]
-    names = dict(Person.objects.filter(pk__in=ids).values_list("pk", "sort_name"))
-    for grant in grants:
-        grant.sort_name = names.get(grant.person_id, "")
     return grants
 
 
@@ -230,14 +226,11 @@ def _write_granted_tokens(person_ids: list[int], grants: Iterable[AccessGrant]) 
 
 
 def sync_granted_tokens(person_ids: Iterable[int]) -> None:
-    """After a person's name changed: rebuild their granted tokens from the stored grants
-    (the grants themselves did not change) and give the grants the new sort name."""
+    """After a person's name tokens changed: rebuild their granted tokens from the stored
+    grants (the grants themselves did not change)."""
     ids = sorted(set(person_ids))
     for start in range(0, len(ids), _BATCH):
         batch = ids[start : start + _BATCH]
-        AccessGrant.objects.filter(person_id__in=batch).update(
-            sort_name=Subquery(Person.objects.filter(pk=OuterRef("person_id")).values("sort_name"))
-        )
         _write_granted_tokens(batch, AccessGrant.objects.filter(person_id__in=batch))
 
 
@@ -259,7 +252,6 @@ def _grant_key(grant: AccessGrant) -> tuple[object, ...]:
         grant.valid_until,
         grant.source,
         grant.source_id,
-        grant.sort_name,
     )
 
 

@@ -303,16 +303,9 @@ class AccessGrant(models.Model):
     valid_until = models.DateTimeField(default=FOREVER)
     source = models.CharField(max_length=20, choices=GrantSource.choices)
     source_id = models.PositiveBigIntegerField()
-    # The person's sort name, kept with the grant so a worker's unfiltered list is read in
-    # name order from one index range per recipient (``visible_people_page``).
-    sort_name = models.CharField(max_length=210, default="", editable=False)
 
     class Meta:
         indexes = [
-            models.Index(
-                fields=["recipient", "sort_name", "person", "valid_until", "valid_from"],
-                name="access_grant_ordered",
-            ),
             models.Index(
                 # One seek per person; the few grants of a person are then checked in the
                 # index itself (an IN on a leading column would seek once per recipient).

@@ -292,36 +292,6 @@ def visible_people_named(actor: Actor, token_filter: Q) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=granted, network_id=org.network_id)
 
 
-def visible_people_in_order(actor: Actor, *, limit: int) -> list[int]:
-    """The first ``limit`` people ``visible_people(actor)`` holds in (sort name, id) order,
-    as ids, read from the grants: one ordered index range per recipient of the actor
-    (``access_grant_ordered``), merged. Merged records are not dropped here (the caller
-    fetches the people and keeps the survivors). Equal to the start of
-    ``visible_people(actor).order_by("sort_name", "id")`` less merged records; tests keep
-    them equal."""
-    from django.db import connection
-
-    membership = actor.membership
-    if membership is None or not membership.is_active or limit <= 0:
-        return []
-    now = timezone.now()
-    recipients = recipients_of(membership.organisation, membership.user_id)
-    table = AccessGrant._meta.db_table
-    part = (
-        f"SELECT * FROM (SELECT DISTINCT sort_name, person_id FROM {table} "  # noqa: S608
-        "WHERE recipient = %s AND valid_from <= %s AND valid_until > %s "
-        "ORDER BY sort_name, person_id LIMIT %s)"
-    )
-    sql = " UNION ALL ".join(f"{part} AS g{i}" for i in range(len(recipients)))
-    params: list[str | datetime | int] = []
-    for recipient in recipients:
-        params += [recipient, now, now, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = sorted(set(cursor.fetchall()))
-    return [person_id for _, person_id in rows[:limit]]
-
-
 def visible_people_count(actor: Actor, *, cap: int) -> int:
     """How many people ``visible_people(actor)`` holds, counting no further than ``cap + 1``.
 

@@ -14,8 +14,6 @@ COUNT_CAP = 1000
 def capped_count(items: Any, cap: int | None = None) -> int:
     """How many items there are, counting no further than ``cap + 1``."""
     cap = COUNT_CAP if cap is None else cap
-    if hasattr(items, "capped_count"):  # a list that counts itself more cheaply
-        return int(items.capped_count(cap))
     if isinstance(items, QuerySet):
         return items[: cap + 1].count()
     return min(len(items), cap + 1)

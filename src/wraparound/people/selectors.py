@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypedDict, overload
+from typing import TypedDict
 
 from django.db import connection
 from django.db.models import Case as SqlCase
@@ -27,11 +27,10 @@ from wraparound.consent.policy import (
     decide,
     visible_people,
     visible_people_count,
-    visible_people_in_order,
     visible_people_named,
     withheld_categories,
 )
-from wraparound.core.pagination import capped_count
+from wraparound.core.pagination import COUNT_CAP, capped_count
 from wraparound.people.choices import POPULATION_GROUP_CATEGORY, Relationship
 from wraparound.people.models import (
     Household,
@@ -66,66 +65,6 @@ class SearchCriteria(TypedDict, total=False):
     caseload_only: bool
 
 
-class PeopleInNameOrder:
-    """Everyone the actor may see, in name order, as the unfiltered list pages it: a
-    sequence the paginator slices. A slice reads its ids from the access grants in name
-    order — one index range per recipient of the worker (``visible_people_in_order``) —
-    then fetches those people through ``visible_people`` (so the policy still decides
-    every row), instead of walking everyone in name order and probing each one's grants
-    until a page is full (ADR 0006, "Performance")."""
-
-    def __init__(self, actor: Actor, people: QuerySet[Person] | None = None) -> None:
-        self.actor = actor
-        self.people = (
-            people if people is not None else visible_people(actor).filter(merged_into__isnull=True)
-        )
-
-    def for_lists(self) -> PeopleInNameOrder:
-        return PeopleInNameOrder(self.actor, people_for_lists(self.people))
-
-    def ordered(self) -> QuerySet[Person]:
-        """The same people as a QuerySet in the same order (for anything but pages)."""
-        return self.people.order_by("sort_name", "id")
-
-    def count(self) -> int:
-        return self.people.count()
-
-    def capped_count(self, cap: int) -> int:
-        """Counted from the grants side, no further than ``cap + 1`` (``core.pagination``)."""
-        return visible_people_count(self.actor, cap=cap)
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __iter__(self) -> Iterator[Person]:
-        return iter(self.ordered())
-
-    def __getattr__(self, name: str) -> Any:
-        # The rest of the QuerySet API (values_list, exists, filter...) on the same people.
-        if name in {"actor", "people"}:
-            raise AttributeError(name)
-        return getattr(self.ordered(), name)
-
-    def __getitem__(self, key: slice) -> list[Person]:
-        if not isinstance(key, slice) or key.step not in (None, 1):
-            raise TypeError("Only pages (slices) of the list are read")
-        start, stop = key.start or 0, key.stop
-        if stop is None or start < 0 or stop < start:
-            raise TypeError("A page needs a start and an end")
-        limit = stop + 10  # a few spare for merged records, which are left out
-        while True:
-            ids = visible_people_in_order(self.actor, limit=limit)
-            found = {p.pk: p for p in self.people.filter(pk__in=ids)}
-            kept = [found[i] for i in ids if i in found]
-            if len(kept) >= stop or len(ids) < limit:
-                return kept[start:stop]
-            limit *= 2
-
-
-def people_in_name_order(actor: Actor) -> PeopleInNameOrder:
-    return PeopleInNameOrder(actor)
-
-
 def person_search(
     *,
     actor: Actor,
@@ -133,17 +72,14 @@ def person_search(
     date_of_birth: date | None = None,
     identifier: str = "",
     caseload_only: bool = False,
-) -> QuerySet[Person] | PeopleInNameOrder:
-    """People the actor may see, matching every given criterion, in name order (with no
-    criteria, everyone they may see as ``PeopleInNameOrder``).
+) -> QuerySet[Person]:
+    """People the actor may see, matching every given criterion, in name order.
 
     Names match by word prefix, ignoring case and accents, across given, family, preferred
     and previous names: "sian ev" finds "Siân Evans-Hughes".
     """
     # A record merged into another is history: the survivor is found instead.
     tokens = query_tokens(name)  # longest first: the most selective drives the search
-    if not (tokens or date_of_birth is not None or identifier.strip() or caseload_only):
-        return people_in_name_order(actor)
     people = (
         visible_people_named(actor, _token_prefix(tokens[0])) if tokens else visible_people(actor)
     ).filter(merged_into__isnull=True)
@@ -175,7 +111,7 @@ def person_search(
 def person_search_count(
     *,
     actor: Actor,
-    found: QuerySet[Person] | PeopleInNameOrder,
+    found: QuerySet[Person],
     name: str = "",
     date_of_birth: date | None = None,
     identifier: str = "",
@@ -185,6 +121,8 @@ def person_search_count(
     further than COUNT_CAP + 1. With no criteria that is everyone the actor may see, counted
     from the access grants: cheap however few of the network's people they are, where the
     list itself would probe the whole name index. A search is counted on its matches."""
+    if not (query_tokens(name) or date_of_birth or identifier.strip() or caseload_only):
+        return visible_people_count(actor, cap=COUNT_CAP)
     return capped_count(found)
 
 
@@ -378,16 +316,8 @@ def person_timeline(*, actor: Actor, person: Person) -> QuerySet[AuditEvent]:
     return events.order_by("-occurred_at", "-id")
 
 
-@overload
-def people_for_lists(people: QuerySet[Person]) -> QuerySet[Person]: ...
-@overload
-def people_for_lists(people: PeopleInNameOrder) -> PeopleInNameOrder: ...
-def people_for_lists(
-    people: QuerySet[Person] | PeopleInNameOrder,
-) -> QuerySet[Person] | PeopleInNameOrder:
+def people_for_lists(people: QuerySet[Person]) -> QuerySet[Person]:
     """Add what list pages show beside each person, in a fixed number of queries."""
-    if isinstance(people, PeopleInNameOrder):
-        return people.for_lists()
     return people.select_related("area").prefetch_related(
         Prefetch(
             "cases",
