@@ -27,23 +27,30 @@ better or worse at the latest assessment than at the first. Each pair reports
 p95) <= 500 ms.
 
     python bench/analytics.py [--people 1000000] [--events 20000000] [--quick]
-                              [--runs 20] [--pg-runs 5]
+                              [--runs 20] [--pg-runs 5] [--keep | --reuse]
 
-``--quick`` is 20,000 people and 200,000 events. Loading the full size takes 10-20 minutes
-on two cores. Progress on stderr; one JSON object as the last line of stdout.
+``--quick`` is 20,000 people and 200,000 events. ``--keep`` keeps the loaded database
+(``wraparound_bench_analytics``) instead of dropping it, and ``--reuse`` times it again
+without loading (drop it by hand afterwards). Loading the full size takes about 25 minutes
+on two cores (foreign keys checked, every index kept up). Progress on stderr; one JSON
+object as the last line of stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from _common import (
+    DEFAULT_POSTGRES_URL,
     Stats,
     analyze,
     fresh_postgres_database,
@@ -214,6 +221,39 @@ def _directory() -> dict[str, Any]:
         for i in range(USERS)
     ]
     load_all(loaded_by="bench")
+    # The network's reporting configuration: two shared targets and crisis unit costs, so
+    # the targets and cost-benefit reports do their full work.
+    from wraparound.analytics.models import CrisisUnitCosts, SharedTarget
+
+    SharedTarget.objects.create(
+        network=network,
+        code="housing-6m",
+        version=1,
+        title="Housing safe within 6 months",
+        outcome="stable_housing_6m",
+        tier="intensive",
+        target_percent=Decimal(70),
+    )
+    SharedTarget.objects.create(
+        network=network,
+        code="basic-needs",
+        version=1,
+        title="Basic needs reach safe",
+        outcome="reached_safe",
+        target_percent=Decimal(60),
+    )
+    CrisisUnitCosts.objects.create(
+        network=network,
+        version=1,
+        costs={
+            "ed_attendance": 242,
+            "hospital_admission": 3100,
+            "shelter_night": 95,
+            "police_custody": 480,
+            "crisis_team": 370,
+        },
+        source="Bench figures",
+    )
     ssm = InstrumentVersion.objects.get(instrument__code="self-sufficiency-matrix", is_current=True)
     return {
         "network": network.pk,
@@ -638,7 +678,8 @@ def _load_service_events(ids: dict[str, Any], events: int) -> None:
     users = len(ids["users"])
     enrolments = _scalar("SELECT count(*) FROM enrolments_enrolment")
     mean = max(events / enrolments, 1.0)
-    spread = max(int(2 * mean) - 1, 1)  # 1 + [0, spread) events: the mean is ``mean``
+    # 1 + floor(u * (2 mean - 1)) events per enrolment, u uniform in [0, 1): ``mean`` on average.
+    count = f"1 + floor({_rand('e.id', 80, 1_000_000)} * {2 * mean - 1:.6f} / 1e6)::int"
     _in_ranges(
         "service events",
         f"""
@@ -654,7 +695,7 @@ def _load_service_events(ids: dict[str, Any], events: int) -> None:
                    e.organisation_id, e.person_id, ev.worker, e.service_id
             FROM enrolments_enrolment e
             JOIN directory_service s ON s.id = e.service_id
-            CROSS JOIN LATERAL generate_series(1, 1 + {_rand("e.id", 80, spread)}::int) i
+            CROSS JOIN LATERAL generate_series(1, {count}) i
             CROSS JOIN LATERAL (
                 SELECT e.id * 100000 + i AS k,
                        {_pick(EVENT_TYPES, "e.id * 100000 + i", 85)} AS event_type,
@@ -851,23 +892,19 @@ def queries(runs: int, pg_runs: int) -> dict[str, Any]:
     from django.db import connection
 
     from wraparound.analytics import store
+    from wraparound.analytics.filters import Filters, open_filtered
     from wraparound.analytics.outcomes import OUTCOMES, crisis_rates
+    from wraparound.core.models import Network
 
     timings: dict[str, Stats] = {}
     errors: dict[str, str] = {}
-    try:
-        from wraparound.analytics.filters import Filters, open_filtered
-    except ImportError:
-        Filters = open_filtered = None
+    # The whole network, as a commissioner first opens a dashboard (its targets and unit
+    # costs apply).
+    network_filters = Filters(network_id=Network.objects.get(slug="bench-analytics").pk)
 
     def fresh() -> Any:
-        """A new connection as the dashboards open one: the filtered views with no filter
-        (every person in ``cohort``) where ``filters.py`` exists, else the store's views."""
-        if open_filtered is not None:
-            return open_filtered(Filters())
-        db = store.open_store()
-        db.execute("CREATE VIEW cohort AS SELECT * FROM people")
-        return db
+        """A new connection as the dashboards open one: the filtered views, no filter."""
+        return open_filtered(network_filters)
 
     for outcome in OUTCOMES:
         db = fresh()
@@ -885,9 +922,8 @@ def queries(runs: int, pg_runs: int) -> dict[str, Any]:
     for report in REPORTS:
         name = f"report_{report.code}"
         try:
-            filters = Filters()
             db = fresh()
-            timings[name] = _time(lambda db=db, r=report, f=filters: r.run(db, f), runs)
+            timings[name] = _time(lambda db=db, r=report, f=network_filters: r.run(db, f), runs)
             log(f"  report {report.code}: p95 {timings[name].p95_ms} ms")
         except Exception as exc:  # a report that fails is reported, the others still run
             errors[name] = f"{type(exc).__name__}: {exc}"[:300]
@@ -958,17 +994,43 @@ def _timed_refresh() -> tuple[Any, dict[str, float]]:
     return result, steps
 
 
-def run(people: int, events: int, runs: int, pg_runs: int) -> dict[str, Any]:
-    database = fresh_postgres_database(PG_DATABASE)
+@contextmanager
+def _database(keep: bool, reuse: bool) -> Iterator[str]:
+    """The benchmark's database: fresh and dropped afterwards; with ``keep``, fresh and
+    kept (to time again with ``reuse``, which skips loading)."""
+    if not (keep or reuse):
+        with fresh_postgres_database(PG_DATABASE) as url:
+            yield url
+        return
+    admin = os.environ.get("BENCH_POSTGRES_URL") or DEFAULT_POSTGRES_URL
+    parts = urlsplit(admin)
+    if not reuse:
+        import psycopg
+
+        with psycopg.connect(
+            admin.replace("postgres://", "postgresql://", 1), autocommit=True
+        ) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    yield urlunsplit((parts.scheme, parts.netloc, f"/{PG_DATABASE}", parts.query, parts.fragment))
+    log(f"kept the database {PG_DATABASE} (drop it when done)")
+
+
+def run(
+    people: int, events: int, runs: int, pg_runs: int, *, keep: bool = False, reuse: bool = False
+) -> dict[str, Any]:
+    database = _database(keep, reuse)
     with database as url, tempfile.TemporaryDirectory(prefix="bench-analytics-") as var_dir:
         setup_django(url, var_dir=Path(var_dir))
         from django.db import connections
 
+        summary: dict[str, Any] = {}
         log("migrating")
-        migrate()
-        log(f"loading {people:,} people and {events:,} service events")
-        summary: dict[str, Any] = load(people, events)
-        log(f"loaded in {summary['load_seconds']} s (+ {summary['analyze_seconds']} s analyse)")
+        migrate()  # with --reuse too: the code timed may have new tables since
+        if not reuse:
+            log(f"loading {people:,} people and {events:,} service events")
+            summary = load(people, events)
+            log(f"loaded in {summary['load_seconds']} s (+ {summary['analyze_seconds']} s)")
 
         log("refresh_store()")
         result, per_table = _timed_refresh()
@@ -1011,13 +1073,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="20,000 people, 200,000 events")
     parser.add_argument("--runs", type=int, default=20, help="runs of each DuckDB query")
     parser.add_argument("--pg-runs", type=int, default=5, help="runs of each PostgreSQL query")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="time the kept database again")
     args = parser.parse_args(argv)
     people, events = (20_000, 200_000) if args.quick else (args.people, args.events)
     if reason := postgres_unavailable_reason():
         log(f"skipping: {reason}")
         print_json_line({"benchmark": "analytics", "skipped": reason, "met": None})
         return 0
-    result = run(people, events, max(args.runs, 20), max(args.pg_runs, 5))
+    result = run(
+        people, events, max(args.runs, 20), max(args.pg_runs, 5), keep=args.keep, reuse=args.reuse
+    )
     summary = {
         "benchmark": "analytics",
         "machine": machine(),
