@@ -34,7 +34,6 @@ def cost_benefit(db: duckdb.DuckDBPyConnection, unit_costs: dict[str, float]) ->
     """For the current cohort: crisis costs per person-year before and after entry, the
     cost of support per person-year after entry, the net saving and the return per £."""
     rates = crisis_rates(db)
-    people = rates[0]["people"] if rates else 0
     totals = db.execute(f"SELECT count(*), sum(days_after) FROM ({CRISIS_PEOPLE})").fetchone()
     people = int(totals[0] or 0) if totals else 0
     years = float(totals[1] or 0) / 365.0 if totals else 0.0
