@@ -6,17 +6,15 @@ groups."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import duckdb
 
-from wraparound.analytics.filters import Filters, apply_filters
+from wraparound.analytics.filters import Filters
 from wraparound.analytics.outcomes import (
     CRISIS_PEOPLE,
     OUTCOMES_BY_CODE,
     SMALL_NUMBER,
-    crisis_rates,
 )
 from wraparound.analytics.results import Chart, Col, ReportResult, ResultTable, rows_of
 from wraparound.assessments.models import Tier
@@ -30,32 +28,79 @@ def _since(filters: Filters) -> str:
     return f"\"on\" >= DATE '{filters.start.isoformat()}'" if filters.start else "TRUE"
 
 
-def cost_benefit(db: duckdb.DuckDBPyConnection, unit_costs: dict[str, float]) -> dict[str, Any]:
-    """For the current cohort: crisis costs per person-year before and after entry, the
-    cost of support per person-year after entry, the net saving and the return per £."""
-    rates = crisis_rates(db)
-    totals = db.execute(f"SELECT count(*), sum(days_after) FROM ({CRISIS_PEOPLE})").fetchone()
-    people = int(totals[0] or 0) if totals else 0
-    years = float(totals[1] or 0) / 365.0 if totals else 0.0
-    support = db.execute(
-        f"""SELECT sum(s.cost) FROM service_events s JOIN ({CRISIS_PEOPLE}) p USING (person_key)
-            WHERE s."on" >= p.entry AND date_diff('day', p.entry, s."on") < p.days_after"""
-    ).fetchone()
-    support_cost = float(support[0] or 0) if support else 0.0
-    before = sum((r["before_per_person_year"] or 0) * unit_costs.get(r["kind"], 0.0) for r in rates)
-    after = sum((r["after_per_person_year"] or 0) * unit_costs.get(r["kind"], 0.0) for r in rates)
-    support_per_year = support_cost / years if years else None
-    avoided = before - after
-    shown = people >= SMALL_NUMBER
-    return {
-        "people": people if shown else None,
-        "crisis_cost_before": round(before, 2) if shown else None,
-        "crisis_cost_after": round(after, 2) if shown else None,
-        "crisis_cost_avoided": round(avoided, 2) if shown else None,
-        "support_cost": round(support_per_year, 2) if shown and support_per_year else None,
-        "net": round(avoided - support_per_year, 2) if shown and support_per_year else None,
-        "per_pound": (round(avoided / support_per_year, 2) if shown and support_per_year else None),
-    }
+def cost_benefit_by_group(
+    db: duckdb.DuckDBPyConnection, unit_costs: dict[str, float]
+) -> list[dict[str, Any]]:
+    """For the current cohort, everyone and then each tier and population group: crisis
+    costs per person-year before and after entry, the cost of support per person-year after
+    entry, the net saving and the return per £ — in one grouped pass.
+
+    Before: the crisis costs of the year before entry over the people; after: those from
+    entry to the end of follow-up over the person-years followed (``CRISIS_PEOPLE``)."""
+    costs = ", ".join(f"('{kind}', {float(amount)})" for kind, amount in unit_costs.items())
+    unit = f"(VALUES {costs}) AS uc(kind, cost)" if costs else "(SELECT '' AS kind, 0.0 AS cost)"
+    rows = rows_of(
+        db,
+        f"""
+        WITH p AS ({CRISIS_PEOPLE}),
+        crisis AS (
+            SELECT p.person_key,
+                   sum(uc.cost) FILTER (WHERE e.occurred_on >= p.entry - INTERVAL 365 DAY
+                                          AND e.occurred_on < p.entry) AS before_cost,
+                   sum(uc.cost) FILTER (WHERE e.occurred_on >= p.entry
+                                          AND date_diff('day', p.entry, e.occurred_on)
+                                              < p.days_after) AS after_cost
+            FROM p JOIN crisis_events e USING (person_key) JOIN {unit} ON uc.kind = e.kind
+            GROUP BY p.person_key
+        ), support AS (
+            SELECT p.person_key, sum(s.cost) AS support
+            FROM p JOIN service_events s USING (person_key)
+            WHERE s."on" >= p.entry AND date_diff('day', p.entry, s."on") < p.days_after
+            GROUP BY p.person_key
+        ), per_person AS (
+            SELECT p.person_key, p.days_after, coalesce(c.before_cost, 0) AS before_cost,
+                   coalesce(c.after_cost, 0) AS after_cost, coalesce(s.support, 0) AS support
+            FROM p LEFT JOIN crisis c USING (person_key) LEFT JOIN support s USING (person_key)
+        ), groups AS (
+            SELECT person_key, 'everyone' AS grp FROM per_person
+            UNION ALL
+            SELECT person_key, 'tier:' || tier FROM person_tier
+            WHERE person_key IN (SELECT person_key FROM per_person)
+            UNION ALL
+            SELECT person_key, 'group:' || unnest(population_groups) FROM cohort
+            WHERE person_key IN (SELECT person_key FROM per_person)
+        )
+        SELECT g.grp, count(*) AS people, sum(before_cost) / count(*) AS before,
+               sum(after_cost) / (sum(days_after) / 365.0) AS after,
+               sum(support) / (sum(days_after) / 365.0) AS support
+        FROM per_person JOIN groups g USING (person_key)
+        GROUP BY g.grp
+        """,
+    )
+    found = {row["grp"]: row for row in rows}
+    labels = [("everyone", "Everyone (filters applied)")]
+    labels += [(f"tier:{t.value}", f"Tier: {t.label}") for t in Tier]
+    labels += [(f"group:{g.value}", f"Group: {g.label}") for g in PopulationGroup]
+    out = []
+    for code, label in labels:
+        row = found.get(code) or {"people": 0, "before": 0.0, "after": 0.0, "support": 0.0}
+        shown = int(row["people"]) >= SMALL_NUMBER
+        before, after = float(row["before"] or 0), float(row["after"] or 0)
+        support = float(row["support"] or 0) or None
+        avoided = before - after
+        out.append(
+            {
+                "group": label,
+                "people": int(row["people"]) if shown else None,
+                "crisis_cost_before": round(before, 2) if shown else None,
+                "crisis_cost_after": round(after, 2) if shown else None,
+                "crisis_cost_avoided": round(avoided, 2) if shown else None,
+                "support_cost": round(support, 2) if shown and support else None,
+                "net": round(avoided - support, 2) if shown and support else None,
+                "per_pound": round(avoided / support, 2) if shown and support else None,
+            }
+        )
+    return out
 
 
 def _support_by(
@@ -142,15 +187,8 @@ def costs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     )
     comparisons: list[dict[str, Any]] = []
     if unit is not None:
-        overall = cost_benefit(db, unit_costs) | {"group": "Everyone (filters applied)"}
-        comparisons.append(overall)
-        for tier in Tier:
-            apply_filters(db, replace(filters, tier=tier.value))
-            comparisons.append(cost_benefit(db, unit_costs) | {"group": f"Tier: {tier.label}"})
-        for group in PopulationGroup:
-            apply_filters(db, replace(filters, group=group.value))
-            comparisons.append(cost_benefit(db, unit_costs) | {"group": f"Group: {group.label}"})
-        apply_filters(db, filters)
+        comparisons = cost_benefit_by_group(db, unit_costs)
+        overall = comparisons[0]
         result.tables.append(
             ResultTable(
                 "cost_benefit",

@@ -31,7 +31,14 @@ class Outcome:
     numerator: str
     denominator: str
     exclusions: str
-    sql: str  # one row: numerator, denominator (both counts)
+    # One row per unit of the denominator (a person, a person's domain, a goal):
+    # ``person_key`` and ``hit`` (whether it is in the numerator).
+    units: str
+
+    @property
+    def sql(self) -> str:
+        """One row: the numerator and the denominator."""
+        return f"SELECT count(*) FILTER (WHERE hit), count(*) FROM ({self.units}) AS units"
 
     def count(self, db: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         row = db.execute(self.sql).fetchone()
@@ -71,7 +78,7 @@ def _housing_at(months: int) -> str:
               AND abs(date_diff('day', e.case_opened_on + INTERVAL {months} MONTH, s.completed_on))
                   <= {WINDOW_DAYS}
         )
-        SELECT count(*) FILTER (WHERE score >= {SAFE}), count(*) FROM nearest WHERE r = 1
+        SELECT person_key, score >= {SAFE} AS hit FROM nearest WHERE r = 1
     """
 
 
@@ -83,8 +90,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Person-domains scoring higher at the latest completed assessment than at the first",
         "Person-domains scored at two or more completed assessments",
         "People with one assessment; domains left unanswered",
-        f"""SELECT count(*) FILTER (WHERE latest_score > first_score), count(*)
-            FROM ({pairs_sql()})""",
+        f"SELECT person_key, latest_score > first_score AS hit FROM ({pairs_sql()})",
     ),
     Outcome(
         "need_worse",
@@ -93,8 +99,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Person-domains scoring lower at the latest completed assessment than at the first",
         "Person-domains scored at two or more completed assessments",
         "People with one assessment; domains left unanswered",
-        f"""SELECT count(*) FILTER (WHERE latest_score < first_score), count(*)
-            FROM ({pairs_sql()})""",
+        f"SELECT person_key, latest_score < first_score AS hit FROM ({pairs_sql()})",
     ),
     Outcome(
         "reached_safe",
@@ -104,7 +109,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Basic-need person-domains scoring 3+ at the latest assessment",
         "Basic-need person-domains scoring 1 or 2 at the first of two or more assessments",
         "Domains already safe at the first assessment; people with one assessment",
-        f"""SELECT count(*) FILTER (WHERE latest_score >= {SAFE}), count(*)
+        f"""SELECT person_key, latest_score >= {SAFE} AS hit
             FROM ({pairs_sql(BASIC_DOMAINS)}) WHERE first_score < {SAFE}""",
     ),
     Outcome(
@@ -133,14 +138,13 @@ OUTCOMES: tuple[Outcome, ...] = (
         f"Stepped-down people with a crisis event within {REPRESENTATION_DAYS} days after",
         f"People stepped down at least {REPRESENTATION_DAYS} days ago",
         "People stepped down more recently (not yet observable)",
-        f"""SELECT count(*) FILTER (WHERE EXISTS (
-                    SELECT 1 FROM crisis_events e WHERE e.person_key = c.person_key
-                      AND e.occurred_on > c.stepped_down_on
-                      AND e.occurred_on <= c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY)),
-                   count(*)
-            FROM cohort c
+        f"""SELECT c.person_key, count(e.person_key) > 0 AS hit
+            FROM cohort c LEFT JOIN crisis_events e ON e.person_key = c.person_key
+                 AND e.occurred_on > c.stepped_down_on
+                 AND e.occurred_on <= c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY
             WHERE c.stepped_down_on IS NOT NULL
-              AND c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY <= as_of()""",
+              AND c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY <= as_of()
+            GROUP BY c.person_key""",
     ),
     Outcome(
         "goals_achieved",
@@ -149,12 +153,33 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Goals achieved on or before their target date",
         "Goals of agreed plans whose target date has passed",
         "Goals not yet due",
-        """SELECT count(*) FILTER (WHERE g.achieved_on <= g.target_on), count(*)
+        """SELECT g.person_key, coalesce(g.achieved_on <= g.target_on, false) AS hit
             FROM goals g JOIN cohort c USING (person_key)
             WHERE g.target_on <= as_of()""",
     ),
 )
 OUTCOMES_BY_CODE = {o.code: o for o in OUTCOMES}
+
+# Who served or led whom (by the day of the views): the people each organisation's figures
+# are about, for contributions to shared targets.
+PERSON_ORGANISATIONS = """
+    SELECT DISTINCT person_key, organisation_id FROM enrolments JOIN cohort USING (person_key)
+    UNION
+    SELECT person_key, lead_organisation_id FROM cohort WHERE lead_organisation_id IS NOT NULL
+"""
+
+
+def count_by_organisation(
+    db: duckdb.DuckDBPyConnection, outcome: Outcome
+) -> dict[int, tuple[int, int]]:
+    """The outcome among the people each organisation served or led, in one grouped pass
+    (the same as filtering the cohort by each organisation in turn)."""
+    rows = db.execute(
+        f"""SELECT o.organisation_id, count(*) FILTER (WHERE u.hit), count(*)
+            FROM ({outcome.units}) AS u JOIN ({PERSON_ORGANISATIONS}) AS o USING (person_key)
+            GROUP BY o.organisation_id"""
+    ).fetchall()
+    return {int(org): (int(hit or 0), int(total or 0)) for org, hit, total in rows}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from wraparound.analytics.outcomes import (
     OUTCOMES,
     OUTCOMES_BY_CODE,
     SMALL_NUMBER,
+    count_by_organisation,
     crisis_rates,
     pairs_sql,
     share,
@@ -681,17 +682,7 @@ def target_progress(db: duckdb.DuckDBPyConnection, filters: Filters, target: Any
     contributions = []
     names = _names("organisation", filters.network_id)
     if not filters.organisation:
-        organisation_ids = [
-            row[0]
-            for row in db.execute(
-                """SELECT DISTINCT organisation_id FROM enrolments JOIN cohort USING (person_key)
-                   UNION SELECT DISTINCT lead_organisation_id FROM cohort
-                   WHERE lead_organisation_id IS NOT NULL"""
-            ).fetchall()
-        ]
-        for organisation_id in organisation_ids:
-            apply_filters(db, replace(base, organisation=organisation_id))
-            numerator, denominator = outcome.count(db)
+        for organisation_id, (numerator, denominator) in count_by_organisation(db, outcome).items():
             shown = share(numerator, denominator)
             contributions.append(
                 {
@@ -706,7 +697,7 @@ def target_progress(db: duckdb.DuckDBPyConnection, filters: Filters, target: Any
                     ),
                 }
             )
-        apply_filters(db, filters)
+    apply_filters(db, filters)
     contributions.sort(key=lambda r: str(r["organisation"]))
     return {"series": series, "contributions": contributions, "now": series[-1]}
 
