@@ -80,22 +80,6 @@ USERS = 60
 DISTRICTS = 6
 NEIGHBOURHOODS_PER_DISTRICT = 8
 
-SSM_DOMAINS = (
-    "housing",
-    "income",
-    "food",
-    "employment",
-    "health_care",
-    "mental_health",
-    "substance_use",
-    "safety",
-    "legal",
-    "family_social",
-    "adult_education",
-    "life_skills",
-    "mobility",
-    "community",
-)
 # The need a low score in each domain points at (one need per domain, so at most one per
 # category and assessment), and whether it is a basic (priority) need.
 DOMAIN_NEEDS = {
@@ -433,7 +417,9 @@ def _load_assessments(ids: dict[str, Any]) -> None:
     log(f"  assessments: {n:,}")
     # Scores: a baseline per person and domain, better with time for most people (worse
     # for some), noise per assessment; 3% of domains declined.
-    domains = "ARRAY[" + ", ".join(f"'{d}'" for d in SSM_DOMAINS) + "]"
+    from wraparound.assessments.demo import CORE_DOMAINS  # the matrix's domains
+
+    domains = "ARRAY[" + ", ".join(f"'{d}'" for d in CORE_DOMAINS) + "]"
     n = _in_ranges(
         "domain scores",
         f"""
