@@ -59,7 +59,7 @@ def _hide_small(rows: list[dict[str, Any]], count_keys: tuple[str, ...], *, guar
         for key in list(row):
             if key in count_keys:
                 row[key] = suppress_count(int(row[key] or 0))
-            elif hidden_guard and isinstance(row[key], float | int) and key not in count_keys:
+            elif hidden_guard and isinstance(row[key], float | int):
                 row[key] = None
 
 

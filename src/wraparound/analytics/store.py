@@ -107,14 +107,8 @@ def age_band(born: date | None, on: date) -> str | None:
     return "75+"
 
 
-def _day(value: datetime | date | None) -> date | None:
-    if isinstance(value, datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value
-
-
 def _local_date(field_path: str) -> TruncDate:
-    """The local day of a timestamp, computed by the database (as ``_day`` does in Python)."""
+    """The local day of a timestamp (the network's time zone), computed by the database."""
     return TruncDate(field_path, tzinfo=timezone.get_current_timezone())
 
 
