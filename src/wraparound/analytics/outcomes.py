@@ -1,8 +1,8 @@
 """Outcomes, each defined once as data: what it means (for the page), its numerator,
 denominator and exclusions in words, and the DuckDB SQL over the analytics store listing
 its units (one row per person, person-domain or goal in the denominator, with ``hit`` when it
-is in the numerator), which are counted, or grouped for a breakdown. Every share is shown with its counts; small counts are suppressed
-(``suppress_count``) before anything leaves.
+is in the numerator), which are counted, or grouped for a breakdown. Every share is shown
+with its counts; small counts are suppressed (``suppress_count``) before anything leaves.
 
 The SQL reads only the store's tables (``schema.py``) and a ``cohort`` view: the people the
 report is about (filtered by area, population group and organisation, ``filters.py``), so
