@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import PASSWORD, Personas
 from wraparound.cases.models import Case
@@ -64,7 +65,14 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 
 
 def assert_accessible(page: Page, what: str = "") -> None:
-    violations = axe_violations(page)
+    page.wait_for_load_state("load")
+    try:
+        violations = axe_violations(page)
+    except PlaywrightError:
+        # A click's navigation replaced the document while axe ran (seen once in CI):
+        # check the page that arrived.
+        page.wait_for_load_state("load")
+        violations = axe_violations(page)
     if violations:
         lines = [f"axe found {len(violations)} WCAG 2.x A/AA violation(s) on {what or page.url}:"]
         for v in violations:
