@@ -28,10 +28,12 @@ p95) <= 500 ms.
 
     python bench/analytics.py [--people 1000000] [--events 20000000] [--quick]
                               [--runs 20] [--pg-runs 5] [--keep | --reuse]
+                              [--var-dir DIR]
 
 ``--quick`` is 20,000 people and 200,000 events. ``--keep`` keeps the loaded database
 (``wraparound_bench_analytics``) instead of dropping it, and ``--reuse`` times it again
-without loading (drop it by hand afterwards). Loading the full size takes about 25 minutes
+without loading (drop it by hand afterwards); ``--var-dir`` keeps the analytics store
+written there (to study the queries on it afterwards). Loading the full size takes about 25 minutes
 on two cores (foreign keys checked, every index kept up). Progress on stderr; one JSON
 object as the last line of stdout.
 """
@@ -1003,11 +1005,18 @@ def _database(keep: bool, reuse: bool) -> Iterator[str]:
 
 
 def run(
-    people: int, events: int, runs: int, pg_runs: int, *, keep: bool = False, reuse: bool = False
+    people: int,
+    events: int,
+    runs: int,
+    pg_runs: int,
+    *,
+    keep: bool = False,
+    reuse: bool = False,
+    var_dir: Path | None = None,
 ) -> dict[str, Any]:
     database = _database(keep, reuse)
-    with database as url, tempfile.TemporaryDirectory(prefix="bench-analytics-") as var_dir:
-        setup_django(url, var_dir=Path(var_dir))
+    with database as url, tempfile.TemporaryDirectory(prefix="bench-analytics-") as scratch:
+        setup_django(url, var_dir=var_dir or Path(scratch))
         from django.db import connections
 
         summary: dict[str, Any] = {}
@@ -1061,6 +1070,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pg-runs", type=int, default=5, help="runs of each PostgreSQL query")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="time the kept database again")
+    parser.add_argument(
+        "--var-dir", type=Path, help="keep the analytics store here (default: a temporary one)"
+    )
     args = parser.parse_args(argv)
     people, events = (20_000, 200_000) if args.quick else (args.people, args.events)
     if reason := postgres_unavailable_reason():
@@ -1068,7 +1080,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_json_line({"benchmark": "analytics", "skipped": reason, "met": None})
         return 0
     result = run(
-        people, events, max(args.runs, 20), max(args.pg_runs, 5), keep=args.keep, reuse=args.reuse
+        people,
+        events,
+        max(args.runs, 20),
+        max(args.pg_runs, 5),
+        keep=args.keep,
+        reuse=args.reuse,
+        var_dir=args.var_dir,
     )
     summary = {
         "benchmark": "analytics",

@@ -20,6 +20,7 @@ def write_store(root: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
     for table in TABLES:
         rows = [tuple(row.get(c) for c in table.column_names) for row in tables.get(table.name, [])]
         store._write_table(table, rows, snapshot / f"{table.name}.parquet")
+    store.build_database(snapshot)
     (root / "current.tmp").write_text(snapshot.name)
     os.replace(root / "current.tmp", root / "current")
     assert set(tables) <= set(TABLES_BY_NAME)

@@ -7,6 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
+from wraparound.analytics.derived import define_views
 from wraparound.analytics.outcomes import OUTCOMES, OUTCOMES_BY_CODE, crisis_rates, share
 from wraparound.analytics.schema import TABLES
 
@@ -74,6 +75,7 @@ def db() -> duckdb.DuckDBPyConnection:
     )
     con.execute("CREATE VIEW cohort AS SELECT * FROM people")
     con.execute("CREATE MACRO as_of() AS current_date")
+    define_views(con)
     return con
 
 

@@ -41,6 +41,9 @@ def referral(rid: int, key: str, *, receiving: int, referring: int, status: str,
         "requested_at": requested,
         "accepted_at": requested + dt.timedelta(days=2) if accepted else None,
         "closed_at": requested + dt.timedelta(days=20) if status == "completed" else None,
+        "requested_on": requested.date(),
+        "accepted_on": (requested + dt.timedelta(days=2)).date() if accepted else None,
+        "closed_on": (requested + dt.timedelta(days=20)).date() if status == "completed" else None,
     }
 
 

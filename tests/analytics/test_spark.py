@@ -76,13 +76,10 @@ def test_outcome_sql_translates_to_spark():
 def test_outcomes_agree_on_duckdb_and_spark(snapshot):
     from wraparound.linkage.engine import spark_session
 
-    db = open_filtered(Filters(end=AS_OF))
-    cohort_sql = db.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'cohort'").fetchone()[
-        0
-    ]
-    select = cohort_sql[cohort_sql.upper().index("SELECT") :].rstrip(";")
+    filters = Filters(end=AS_OF)
+    db = open_filtered(filters)
     spark = spark_session()
-    register_snapshot(spark, snapshot, cohort_sql=select, as_of=AS_OF)
+    register_snapshot(spark, snapshot, filters=filters)
     for outcome in OUTCOMES:
         on_duckdb = outcome.count(db)
         assert on_duckdb[1] > 0, outcome.code

@@ -329,6 +329,16 @@ def test_referrals_carry_their_times_and_latest_acceptance(personas, person, cas
         referral.respond_by,
         latest.at,
     )
+    # The days, in the network's time zone (not DuckDB's or the machine's).
+    days = db.execute(
+        "SELECT requested_on, accepted_on, closed_on FROM referrals WHERE referral_id = ?",
+        [referral.pk],
+    ).fetchone()
+    assert days == (timezone.localdate(referral.requested_at), timezone.localdate(latest.at), None)
+    assert db.execute(
+        'SELECT count(*) FROM referral_transitions WHERE referral_id = ? AND "on" IS NULL',
+        [referral.pk],
+    ).fetchone() == (0,)
     moves = db.execute(
         "SELECT from_status, to_status, reason_code FROM referral_transitions "
         'WHERE referral_id = ? ORDER BY "at"',

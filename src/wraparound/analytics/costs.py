@@ -24,10 +24,6 @@ from wraparound.people.choices import PopulationGroup
 COSTED_OUTCOMES = ("reached_safe", "stable_housing_6m", "goals_achieved")
 
 
-def _since(filters: Filters) -> str:
-    return f"\"on\" >= DATE '{filters.start.isoformat()}'" if filters.start else "TRUE"
-
-
 def cost_benefit_by_group(
     db: duckdb.DuckDBPyConnection, unit_costs: dict[str, float]
 ) -> list[dict[str, Any]]:
@@ -54,8 +50,8 @@ def cost_benefit_by_group(
             GROUP BY p.person_key
         ), support AS (
             SELECT p.person_key, sum(s.cost) AS support
-            FROM p JOIN service_events s USING (person_key)
-            WHERE s."on" >= p.entry AND date_diff('day', p.entry, s."on") < p.days_after
+            FROM p JOIN support_after_entry s USING (person_key)
+            WHERE s.days_after_entry < p.days_after
             GROUP BY p.person_key
         ), per_person AS (
             SELECT p.person_key, p.days_after, coalesce(c.before_cost, 0) AS before_cost,
@@ -103,16 +99,25 @@ def cost_benefit_by_group(
     return out
 
 
-def _support_by(
-    db: duckdb.DuckDBPyConnection, filters: Filters, group_sql: str
-) -> list[dict[str, Any]]:
+def _support_people(db: duckdb.DuckDBPyConnection) -> None:
+    """``support_people``: the cost of support in the period per person of the cohort who
+    had any, with their tier, groups and whether case managed (one pass over the services,
+    which every support table then reads)."""
+    db.execute(
+        """CREATE OR REPLACE TEMP TABLE support_people AS
+           SELECT s.person_key, s.cost, c.case_managed, c.population_groups, t.tier
+           FROM (SELECT person_key, sum(cost) AS cost FROM period_service_months
+                 GROUP BY person_key) AS s
+           JOIN cohort c USING (person_key) LEFT JOIN person_tier t USING (person_key)"""
+    )
+
+
+def _support_by(db: duckdb.DuckDBPyConnection, group_sql: str) -> list[dict[str, Any]]:
     rows = rows_of(
         db,
-        f"""SELECT {group_sql} AS grp, count(DISTINCT s.person_key) AS people,
-                   sum(s.cost) AS cost, sum(s.cost) / count(DISTINCT s.person_key) AS per_person
-            FROM service_events s JOIN cohort c USING (person_key)
-                 LEFT JOIN person_tier t USING (person_key)
-            WHERE {_since(filters)} GROUP BY 1 ORDER BY 1""",
+        f"""SELECT {group_sql} AS grp, count(*) AS people, sum(cost) AS cost,
+                   sum(cost) / count(*) AS per_person
+            FROM support_people GROUP BY 1 ORDER BY 1""",
     )
     for row in rows:
         if int(row["people"]) < SMALL_NUMBER:
@@ -134,7 +139,8 @@ def costs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
         Col("cost", "Cost of support (£)"),
         Col("per_person", "Per person (£)"),
     ]
-    by_tier = _support_by(db, filters, "coalesce(t.tier, 'not assessed')")
+    _support_people(db)
+    by_tier = _support_by(db, "coalesce(tier, 'not assessed')")
     result.tables.append(
         ResultTable(
             "support_by_tier",
@@ -145,8 +151,7 @@ def costs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     )
     by_group = _support_by(
         db,
-        filters,
-        "unnest(CASE WHEN len(c.population_groups) = 0 THEN ['none'] ELSE c.population_groups END)",
+        "unnest(CASE WHEN len(population_groups) = 0 THEN ['none'] ELSE population_groups END)",
     )
     result.tables.append(
         ResultTable(
@@ -156,10 +161,7 @@ def costs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             by_group,
         )
     )
-    total = db.execute(
-        f"""SELECT sum(s.cost) FROM service_events s JOIN cohort c USING (person_key)
-            WHERE c.case_managed AND {_since(filters)}"""
-    ).fetchone()
+    total = db.execute("SELECT sum(cost) FROM support_people WHERE case_managed").fetchone()
     total_cost = float(total[0] or 0) if total else 0.0
     per_outcome = []
     for code in COSTED_OUTCOMES:

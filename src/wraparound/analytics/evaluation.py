@@ -30,16 +30,14 @@ FOLLOW_UP_DAYS = 90
 PEOPLE_SQL = f"""
 WITH spans AS (
     SELECT person_key, min(completed_on) AS first_on, max(completed_on) AS last_on
-    FROM domain_scores GROUP BY person_key
+    FROM score_days GROUP BY person_key
     HAVING date_diff('day', min(completed_on), max(completed_on)) >= {FOLLOW_UP_DAYS}
 ), first_mean AS (
-    SELECT s.person_key, avg(s.score) AS baseline
-    FROM domain_scores s JOIN spans p ON s.person_key = p.person_key AND s.completed_on = p.first_on
-    GROUP BY 1
+    SELECT s.person_key, s.score_sum / s.scores AS baseline
+    FROM score_days s JOIN spans p ON s.person_key = p.person_key AND s.completed_on = p.first_on
 ), last_mean AS (
-    SELECT s.person_key, avg(s.score) AS latest
-    FROM domain_scores s JOIN spans p ON s.person_key = p.person_key AND s.completed_on = p.last_on
-    GROUP BY 1
+    SELECT s.person_key, s.score_sum / s.scores AS latest
+    FROM score_days s JOIN spans p ON s.person_key = p.person_key AND s.completed_on = p.last_on
 ), crises AS (
     SELECT p.person_key, count(e.person_key) AS events,
            least(date_diff('day', p.first_on, as_of()), 365) AS days
@@ -111,7 +109,9 @@ def evaluation(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     result = ReportResult(
         "evaluation", "Evaluation: integrated support against a matched group", filters
     )
-    strata = rows_of(db, STRATA_SQL)
+    # Computed once: the effects and the balance table both read the strata.
+    db.execute(f"CREATE OR REPLACE TEMP TABLE strata AS {STRATA_SQL}")
+    strata = rows_of(db, "SELECT * FROM strata")
     treated_all = sum(r["n"] for r in strata if r["treated"])
     comparison_all = sum(r["n"] for r in strata if not r["treated"])
     rows = []
@@ -145,10 +145,10 @@ def evaluation(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     )
     balance = rows_of(
         db,
-        f"""WITH m AS (
+        """WITH m AS (
                 SELECT t.age_band, t.district, t.population_group, t.baseline_band, t.n AS n_t,
                        t.baseline_mean AS b_t, c.n AS n_c, c.baseline_mean AS b_c
-                FROM ({STRATA_SQL}) t JOIN ({STRATA_SQL}) c
+                FROM strata t JOIN strata c
                   USING (age_band, district, population_group, baseline_band)
                 WHERE t.treated AND NOT c.treated
             )

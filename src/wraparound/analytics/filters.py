@@ -21,7 +21,9 @@ What each filter means, once for every report:
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -160,45 +162,120 @@ DATED = {
     "crisis_events": "occurred_on",
     "service_events": '"on"',
     "enrolments": "started_on",
-    "referrals": "CAST(requested_at AS DATE)",
+    "referrals": "requested_on",
+    "referral_transitions": '"on"',
     "satisfaction": "sent_on",
     "goals": "agreed_on",
 }
 
 
-def open_filtered(filters: Filters) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection over the current snapshot with the filters applied: each store
-    table as the view reports read (cut at the filters' day, ``as_of()``), its full
-    content as ``raw_<table>``, and ``cohort``. Raises ``StoreNotReady`` without a store."""
+# The derived tables (``derived.py``) the outcomes read, as they stood on the report's day.
+DERIVED_AS_OF = {
+    "score_pairs": "valid_from <= as_of() AND (valid_until IS NULL OR valid_until > as_of())",
+    "score_days": "completed_on <= as_of()",
+    # Read only up to each person's days followed (``CRISIS_PEOPLE``), which end by as_of().
+    "support_after_entry": "TRUE",
+}
+
+
+def _period_months(filters: Filters) -> str:
+    """Service events of the period (its start to ``as_of()``) per person, service,
+    organisation and month: whole months from ``service_months``, the part-months at either
+    end from the events themselves (stored in day order, so only those days are read)."""
+    as_of_month = "CAST(date_trunc('month', as_of()) AS DATE)"
+    whole = [f"month < {as_of_month}"]
+    part = ['"on" <= as_of()', f'"on" >= {as_of_month}']
+    if filters.start:
+        start = filters.start
+        first_whole = (
+            start
+            if start.day == 1
+            else dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        )
+        whole.append(f"month >= DATE '{first_whole.isoformat()}'")
+        part = [
+            '"on" <= as_of()',
+            f"\"on\" >= DATE '{start.isoformat()}'",
+            f'("on" >= {as_of_month} OR "on" < DATE \'{first_whole.isoformat()}\')',
+        ]
+    return f"""
+        SELECT person_key, service_id, organisation_id, month, events, units, cost
+        FROM raw_service_months WHERE {" AND ".join(whole)}
+        UNION ALL
+        SELECT person_key, service_id, organisation_id,
+               CAST(date_trunc('month', "on") AS DATE) AS month,
+               count(*) AS events, sum(units) AS units, sum(cost) AS cost
+        FROM raw_service_events WHERE {" AND ".join(part)}
+        GROUP BY ALL"""
+
+
+# One DuckDB instance per process over the current snapshot's database, shared by every
+# request (each gets its own cursor, so its filtered views are its own): the blocks a
+# report reads stay in memory for the next one instead of being read and decompressed
+# again by a new instance each time.
+_shared: dict[Path, duckdb.DuckDBPyConnection] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_store(snapshot: Path) -> duckdb.DuckDBPyConnection:
+    """The process's instance over ``snapshot`` (a new snapshot replaces the old instance,
+    which lives on only as long as cursors still use it), with one ``raw_<table>`` view per
+    store and derived table."""
+    from wraparound.analytics.derived import DERIVED, define_views
     from wraparound.analytics.schema import TABLES
+    from wraparound.analytics.store import DATABASE
+
+    with _shared_lock:
+        instance = _shared.get(snapshot)
+        if instance is not None:
+            return instance
+        instance = duckdb.connect(":memory:")
+        database = snapshot / DATABASE
+        if database.exists():
+            instance.execute(f"ATTACH {_literal(str(database))} AS store (READ_ONLY)")
+            for name in [t.name for t in TABLES] + [d.name for d in DERIVED]:
+                instance.execute(f"CREATE VIEW raw_{name} AS SELECT * FROM store.{name}")
+        else:  # a snapshot written before snapshots had a database: its Parquet files
+            for table in TABLES:
+                path = _literal(str(snapshot / f"{table.name}.parquet"))
+                instance.execute(
+                    f"CREATE VIEW raw_{table.name} AS SELECT * FROM read_parquet({path})"
+                )
+            define_views(instance, prefix="raw_")
+        _shared.clear()
+        _shared[snapshot] = instance
+        return instance
+
+
+def open_filtered(filters: Filters) -> duckdb.DuckDBPyConnection:
+    """A DuckDB cursor over the current snapshot with the filters applied: each store table
+    and derived table as the view reports read (cut at the filters' day, ``as_of()``), its
+    full content as ``raw_<table>``, and ``cohort``. Reads the snapshot's database
+    (``store.DATABASE``), or its Parquet files for a snapshot written before there was one.
+    Raises ``StoreNotReady`` without a store. Close it when done."""
     from wraparound.analytics.store import current_snapshot
 
-    snapshot = current_snapshot()
-    db = duckdb.connect(":memory:")
-    for table in TABLES:
-        path = str(snapshot / f"{table.name}.parquet").replace("'", "''")
-        db.execute(f"CREATE VIEW raw_{table.name} AS SELECT * FROM read_parquet('{path}')")
+    db = _shared_store(current_snapshot()).cursor()
     apply_filters(db, filters)
     return db
 
 
-def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
-    """(Re)define the views reports read over the ``raw_<table>`` views: each table cut at
-    the filters' day, ``as_of()`` and ``cohort``."""
-    as_of = filters.as_of
-    db.execute(f"CREATE OR REPLACE MACRO as_of() AS DATE '{as_of.isoformat()}'")
-    for name, column in DATED.items():
-        db.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM raw_{name} WHERE {column} <= as_of()"
-        )
-    db.execute(
-        "CREATE OR REPLACE VIEW referral_transitions AS SELECT * FROM raw_referral_transitions "
-        'WHERE CAST("at" AS DATE) <= as_of()'
-    )
-    db.execute(
-        "CREATE OR REPLACE VIEW person_tier AS SELECT person_key, "
-        "arg_max(tier, completed_on) AS tier FROM assessments WHERE tier IS NOT NULL "
-        "GROUP BY person_key"
+def view_definitions(filters: Filters, *, everyone: bool = False) -> dict[str, str]:
+    """The SQL of every view reports read, in the order to create them, over the
+    ``raw_<table>`` views and the ``as_of()`` macro (the filters' day).
+
+    ``cohort`` is the people a report is about. Every table about people is then cut both at
+    the day and to the cohort, so a report reads only its cohort's rows without joining it
+    (it joins ``cohort`` only for a person's attributes). ``everyone``: the cohort is known
+    to be every person of the store (no filter left anyone out), so no cut is needed."""
+    views: dict[str, str] = {}
+    dated = {
+        name: f"SELECT * FROM raw_{name} WHERE {column} <= as_of()"
+        for name, column in DATED.items()
+    }
+    views["person_tier"] = (
+        "SELECT person_key, arg_max(tier, completed_on) AS tier "
+        f"FROM ({dated['assessments']}) AS a WHERE tier IS NOT NULL GROUP BY person_key"
     )
     # Known to the network by then: registered, or in a case (a record may be registered
     # after the case that brought the person, e.g. when merged or migrated).
@@ -214,7 +291,7 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
         org = int(filters.organisation)
         conditions.append(
             f"(lead_organisation_id = {org} OR person_key IN "
-            f"(SELECT person_key FROM enrolments WHERE organisation_id = {org}))"
+            f"(SELECT person_key FROM ({dated['enrolments']}) AS e WHERE organisation_id = {org}))"
         )
     if filters.tier:
         conditions.append(
@@ -225,11 +302,37 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
         start = _literal(filters.start.isoformat())
         conditions.append(
             "person_key IN ("
-            f"SELECT person_key FROM assessments WHERE completed_on >= {start} UNION "
-            f"SELECT person_key FROM referrals WHERE CAST(requested_at AS DATE) >= {start} "
-            f'UNION SELECT person_key FROM service_events WHERE "on" >= {start})'
+            f"SELECT person_key FROM ({dated['assessments']}) AS a WHERE completed_on >= {start} "
+            f"UNION SELECT person_key FROM ({dated['referrals']}) AS r "
+            f"WHERE requested_on >= {start} "
+            f"UNION SELECT person_key FROM ({dated['service_events']}) AS s "
+            f'WHERE "on" >= {start})'
         )
-    db.execute("CREATE OR REPLACE VIEW people AS SELECT * FROM raw_people")
-    db.execute(
-        "CREATE OR REPLACE VIEW cohort AS SELECT * FROM people WHERE " + " AND ".join(conditions)
+    views["people"] = "SELECT * FROM raw_people"
+    views["cohort"] = "SELECT * FROM people WHERE " + " AND ".join(conditions)
+    in_cohort = "TRUE" if everyone else "person_key IN (SELECT person_key FROM cohort)"
+    for name, sql in dated.items():
+        table_in_cohort = "TRUE" if name == "referral_transitions" else in_cohort
+        views[name] = f"{sql} AND {table_in_cohort}"
+    for name, condition in DERIVED_AS_OF.items():
+        views[name] = f"SELECT * FROM raw_{name} WHERE {condition} AND {in_cohort}"
+    views["period_service_months"] = (
+        f"SELECT * FROM ({_period_months(filters)}) AS m WHERE {in_cohort}"
     )
+    return views
+
+
+def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
+    """(Re)define the views reports read over the ``raw_<table>`` views for these filters
+    (``view_definitions``): ``as_of()``, ``cohort`` and every table cut to both."""
+    db.execute(f"CREATE OR REPLACE TEMP MACRO as_of() AS DATE '{filters.as_of.isoformat()}'")
+    views = view_definitions(filters)
+    for name in ("person_tier", "people", "cohort"):
+        db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {views[name]}")
+    counted = db.execute(
+        "SELECT (SELECT count(*) FROM cohort) = (SELECT count(*) FROM raw_people)"
+    ).fetchone()
+    if counted and counted[0]:
+        views = view_definitions(filters, everyone=True)
+    for name, sql in views.items():
+        db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")

@@ -25,6 +25,8 @@ from wraparound.analytics.outcomes import (
 from wraparound.analytics.results import Chart, Col, Report, ReportResult, ResultTable, rows_of
 
 CHART_WIDTH = 560
+# Days from sending to acceptance (null if not accepted), from the instants (no calendar).
+DAYS_TO_ACCEPT = "(epoch(accepted_at) - epoch(requested_at)) / 86400.0"
 
 
 def _date_sql(day: dt.date) -> str:
@@ -123,38 +125,46 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     as_of = _date_sql(filters.as_of)
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW r AS
-            SELECT r.* FROM referrals r JOIN cohort USING (person_key)
-            WHERE {_since(filters, "CAST(requested_at AS DATE)")} AND {ref_org}"""
+            SELECT * FROM referrals
+            WHERE {_since(filters, "requested_on")} AND {ref_org}"""
     )
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW e AS
-            SELECT e.* FROM enrolments e JOIN cohort USING (person_key)
+            SELECT * FROM enrolments
             WHERE {_since(filters, "started_on")} AND {own}"""
     )
+    # Services delivered in the period, per person, service, organisation and month; then
+    # per person, with their district and groups, for the breakdowns by place and group.
     db.execute(
-        f"""CREATE OR REPLACE TEMP VIEW s AS SELECT s.* FROM service_events s
-            JOIN cohort USING (person_key) WHERE {_since(filters, '"on"')} AND {own}"""
+        f"""CREATE OR REPLACE TEMP VIEW s AS
+            SELECT * FROM period_service_months WHERE {own}"""
+    )
+    db.execute(
+        """CREATE OR REPLACE TEMP TABLE served AS
+           SELECT p.*, c.district_code, c.population_groups
+           FROM (SELECT person_key, sum(events) AS events, sum(cost) AS cost
+                 FROM s GROUP BY person_key) AS p
+           JOIN cohort c USING (person_key)"""
     )
     monthly = rows_of(
         db,
         f"""
         WITH months AS (
-            SELECT date_trunc('month', CAST(requested_at AS DATE)) AS month FROM r
+            SELECT date_trunc('month', requested_on) AS month FROM r
             UNION SELECT date_trunc('month', started_on) FROM e
-            UNION SELECT date_trunc('month', "on") FROM s
+            UNION SELECT month FROM s
         ), ref AS (
-            SELECT date_trunc('month', CAST(requested_at AS DATE)) AS month, count(*) AS made,
-                   count(*) FILTER (WHERE CAST(accepted_at AS DATE) <= {as_of}) AS accepted,
+            SELECT date_trunc('month', requested_on) AS month, count(*) AS made,
+                   count(*) FILTER (WHERE accepted_on <= {as_of}) AS accepted,
                    count(*) FILTER (WHERE status = 'completed'
-                                    AND CAST(closed_at AS DATE) <= {as_of}) AS completed,
-                   median(date_diff('hour', requested_at, accepted_at)) / 24.0 AS days_to_accept
+                                    AND closed_on <= {as_of}) AS completed,
+                   median({DAYS_TO_ACCEPT}) AS days_to_accept
             FROM r GROUP BY 1
         ), enr AS (
             SELECT date_trunc('month', started_on) AS month, count(*) AS n FROM e GROUP BY 1
         ),
         svc AS (
-            SELECT date_trunc('month', "on") AS month, count(*) AS n, sum(units) AS units,
-                   sum(cost) AS cost
+            SELECT month, sum(events) AS n, sum(units) AS units, sum(cost) AS cost
             FROM s GROUP BY 1
         )
         SELECT CAST(m.month AS DATE) AS month, coalesce(ref.made, 0) AS referrals_made,
@@ -203,19 +213,19 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     names = _names("organisation", filters.network_id)
     by_org = rows_of(
         db,
-        """
+        f"""
         WITH received AS (
             SELECT receiving_organisation_id AS organisation_id, count(*) AS received,
                    count(accepted_at) AS accepted,
                    count(*) FILTER (WHERE status = 'completed') AS completed,
-                   median(date_diff('hour', requested_at, accepted_at)) / 24.0 AS days_to_accept
+                   median({DAYS_TO_ACCEPT}) AS days_to_accept
             FROM r GROUP BY 1
         ), made AS (
             SELECT referring_organisation_id AS organisation_id, count(*) AS made
             FROM r GROUP BY 1
         ),
         enr AS (SELECT organisation_id, count(*) AS enrolments FROM e GROUP BY 1),
-        svc AS (SELECT organisation_id, count(*) AS service_events, sum(units) AS units,
+        svc AS (SELECT organisation_id, sum(events) AS service_events, sum(units) AS units,
                        sum(cost) AS cost FROM s GROUP BY 1),
         orgs AS (SELECT organisation_id FROM received UNION SELECT organisation_id FROM made
                  UNION SELECT organisation_id FROM enr UNION SELECT organisation_id FROM svc)
@@ -271,7 +281,7 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     services = _names("service", filters.network_id)
     by_service = rows_of(
         db,
-        """SELECT service_id, count(*) AS service_events, count(DISTINCT person_key) AS people,
+        """SELECT service_id, sum(events) AS service_events, count(DISTINCT person_key) AS people,
                   sum(units) AS units, sum(cost) AS cost
            FROM s GROUP BY service_id""",
     )
@@ -296,10 +306,9 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     )
     by_place = rows_of(
         db,
-        """SELECT coalesce(c.district_code, 'unknown') AS district,
-                  count(DISTINCT s.person_key) AS people, count(*) AS service_events,
-                  sum(s.cost) AS cost
-           FROM s JOIN cohort c USING (person_key) GROUP BY 1 ORDER BY 1""",
+        """SELECT coalesce(district_code, 'unknown') AS district,
+                  count(*) AS people, sum(events) AS service_events, sum(cost) AS cost
+           FROM served GROUP BY 1 ORDER BY 1""",
     )
     _hide_small(by_place, ("people", "service_events"), guard="people")
     _round(by_place)
@@ -318,12 +327,12 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     )
     by_group = rows_of(
         db,
-        """SELECT coalesce(g.group_code, 'none') AS population_group,
-                  count(DISTINCT s.person_key) AS people, count(*) AS service_events,
-                  sum(s.cost) AS cost
-           FROM s JOIN (SELECT person_key, unnest(CASE WHEN len(population_groups) = 0
-                                               THEN [NULL] ELSE population_groups END) AS group_code
-                        FROM cohort) g USING (person_key)
+        """SELECT coalesce(group_code, 'none') AS population_group,
+                  count(*) AS people, sum(events) AS service_events, sum(cost) AS cost
+           FROM (SELECT events, cost,
+                        unnest(CASE WHEN len(population_groups) = 0 THEN [NULL]
+                                    ELSE population_groups END) AS group_code
+                 FROM served) AS g
            GROUP BY 1 ORDER BY 1""",
     )
     _hide_small(by_group, ("people", "service_events"), guard="people")

@@ -109,6 +109,9 @@ TABLES: tuple[Table, ...] = (
         ("first_contact_by", "TIMESTAMPTZ", "First-contact deadline"),
         ("first_contact_at", "TIMESTAMPTZ", "First contact made (or null)"),
         ("closed_at", "TIMESTAMPTZ", "Reached a final status (or null)"),
+        ("requested_on", "DATE", "Day sent (in the network's time zone)"),
+        ("accepted_on", "DATE", "Day accepted (or null)"),
+        ("closed_on", "DATE", "Day it reached a final status (or null)"),
     ),
     _t(
         "referral_transitions",
@@ -119,6 +122,7 @@ TABLES: tuple[Table, ...] = (
         ("side", "VARCHAR", "referrer or receiver"),
         ("at", "TIMESTAMPTZ", "When"),
         ("reason_code", "VARCHAR", "Coded reason (or null)"),
+        ("on", "DATE", "Day (in the network's time zone)"),
     ),
     _t(
         "enrolments",

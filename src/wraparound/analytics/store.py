@@ -14,7 +14,12 @@ Two ways a table is written, both with memory bounded however large the network:
   read by DuckDB, which joins in the person keys (computed once per person) and writes the
   Parquet file. No Python runs per row;
 - tables that need Python logic (``people``, ``goals``, ``satisfaction``) are streamed
-  from ``values_list(...).iterator()`` in chunks into Parquet row groups."""
+  from ``values_list(...).iterator()`` in chunks into Parquet row groups.
+
+The Parquet files are the contract (the researcher export and Spark read them). Once they are
+written, ``build_database`` loads them into one DuckDB database file in the snapshot, which
+the dashboards read: DuckDB's own storage, people numbered rather than keyed (joins on a
+number instead of a 32-character text) and the derived tables of ``derived.py``."""
 
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from wraparound.analytics.derived import DERIVED
 from wraparound.analytics.schema import TABLES, Table
 
 CHUNK = 50_000
@@ -61,6 +67,11 @@ AGE_BANDS = ((0, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 74)
 CSV_NULL = "\\N"
 # DuckDB's share of the machine while it converts the extracts.
 DUCKDB_MEMORY_LIMIT = "2GB"
+# The snapshot's DuckDB database, which the dashboards read.
+DATABASE = "store.duckdb"
+# Tables stored in day order in the database, so that reading a part-month of them skips
+# the rest (DuckDB keeps each block's minimum and maximum).
+DAY_ORDER = {"service_events": '"on"'}
 
 
 class StoreNotReady(Exception):
@@ -272,7 +283,12 @@ def _referrals(network_id: int | None) -> QuerySet[Any, Any]:
     ).order_by("-at", "-id")
     return (
         rows.order_by()
-        .annotate(accepted_on_at=Subquery(accepted.values("at")[:1]))
+        .annotate(
+            accepted_on_at=Subquery(accepted.values("at")[:1]),
+            requested_day=_local_date("requested_at"),
+            accepted_day=Subquery(accepted.annotate(day=_local_date("at")).values("day")[:1]),
+            closed_day=_local_date("closed_at"),
+        )
         .values_list(
             "id",
             "person_id",
@@ -290,6 +306,9 @@ def _referrals(network_id: int | None) -> QuerySet[Any, Any]:
             "first_contact_by",
             "first_contact_at",
             "closed_at",
+            "requested_day",
+            "accepted_day",
+            "closed_day",
         )
     )
 
@@ -300,8 +319,10 @@ def _referral_transitions(network_id: int | None) -> QuerySet[Any, Any]:
     rows = ReferralTransition.objects.all()
     if network_id:
         rows = rows.filter(referral__network_id=network_id)
-    return rows.order_by().values_list(
-        "referral_id", "from_status", "to_status", "side", "at", "reason_code"
+    return (
+        rows.order_by()
+        .annotate(day=_local_date("at"))
+        .values_list("referral_id", "from_status", "to_status", "side", "at", "reason_code", "day")
     )
 
 
@@ -564,6 +585,50 @@ def _convert_extracts(
     return rows
 
 
+def build_database(snapshot: Path) -> Path:
+    """Load the snapshot's Parquet files into its DuckDB database (``DATABASE``), with the
+    derived tables. In the database ``person_key`` is a number: the rank of the key among
+    the snapshot's people (as pseudonymous as the key, and a faster join)."""
+    path = snapshot / DATABASE
+    building = snapshot / f"{DATABASE}.partial"
+    building.unlink(missing_ok=True)
+    db = duckdb.connect(str(building))
+    try:
+        db.execute(f"SET temp_directory = {_quote(str(snapshot / '.duckdb-tmp'))}")
+        db.execute(f"SET memory_limit = {_quote(DUCKDB_MEMORY_LIMIT)}")
+
+        def parquet(name: str) -> str:
+            return f"read_parquet({_quote(str(snapshot / f'{name}.parquet'))})"
+
+        keyed = [t for t in TABLES if "person_key" in t.column_names]
+        db.execute(
+            "CREATE TEMP TABLE person_numbers AS SELECT person_key, "  # noqa: S608 (own path)
+            "CAST(row_number() OVER (ORDER BY person_key) AS INTEGER) AS person_no "
+            f"FROM {parquet('people')} AS p"
+        )
+        for table in TABLES:
+            columns = ", ".join(
+                "n.person_no AS person_key" if c == "person_key" else f't."{c}"'
+                for c in table.column_names
+            )
+            source = f"{parquet(table.name)} AS t"
+            if table in keyed:
+                # Rows only of people in ``people`` (merges move every row to the survivor,
+                # so none is left out in practice): a cohort drawn from ``people`` then
+                # covers every row, which lets an unfiltered report skip the cut.
+                source += " JOIN person_numbers n ON n.person_key = t.person_key"
+            order = f" ORDER BY t.{DAY_ORDER[table.name]}" if table.name in DAY_ORDER else ""
+            db.execute(f"CREATE TABLE {table.name} AS SELECT {columns} FROM {source}{order}")  # noqa: S608
+        for derived in DERIVED:
+            db.execute(f"CREATE TABLE {derived.name} AS {derived.sql}")
+        db.execute("CHECKPOINT")
+    finally:
+        db.close()
+        shutil.rmtree(snapshot / ".duckdb-tmp", ignore_errors=True)
+    os.replace(building, path)
+    return path
+
+
 @dataclass
 class RefreshResult:
     snapshot: Path
@@ -601,6 +666,7 @@ def refresh_store(*, network_id: int | None = None) -> RefreshResult:
         if extracts:
             result.rows.update(_convert_extracts(extracts, building, secret))
         result.rows = {t.name: result.rows[t.name] for t in TABLES}
+        build_database(building)
         building.rename(result.snapshot)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)

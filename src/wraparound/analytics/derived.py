@@ -1,0 +1,102 @@
+"""Tables derived from the store's tables once per refresh, so that dashboards at a million
+people read a few million pre-shaped rows instead of regrouping tens of millions on every
+request (ADR 0017, "Dashboards at a million people").
+
+Each is plain SQL over the store's tables (``schema.TABLES``), in DuckDB's dialect: the
+refresh materialises it in the snapshot's DuckDB database; a small store built by hand, or
+Spark over the Parquet files, defines it as a view with the same SQL (``define_views``). No
+derived table depends on the day a report is for: ``filters.apply_filters`` cuts each at
+that day, as it cuts the store's tables."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str
+    description: str
+    sql: str
+
+
+DERIVED: tuple[Derived, ...] = (
+    Derived(
+        "score_pairs",
+        "Each person's first and latest score in each domain, one row per score after the "
+        "first, valid from that score's day until the next one's (exclusive; null: still "
+        "the latest). The pairs as of a day are the rows valid on it, so the first-vs-latest "
+        "outcomes are a filter, not a regrouping of every score.",
+        """
+        SELECT person_key, domain, first_score, score AS latest_score,
+               completed_on AS valid_from, valid_until
+        FROM (
+            SELECT person_key, domain, score, completed_on,
+                   first_value(score) OVER w AS first_score,
+                   lead(completed_on) OVER w AS valid_until,
+                   row_number() OVER w AS position
+            FROM domain_scores
+            WINDOW w AS (PARTITION BY person_key, domain ORDER BY completed_on, assessment_id)
+        ) AS ordered
+        WHERE position >= 2
+        """,
+    ),
+    Derived(
+        "score_days",
+        "The sum and number of domain scores per person and assessment day (the mean need "
+        "at a day, for the matched evaluation).",
+        """
+        SELECT person_key, completed_on, sum(score) AS score_sum, count(*) AS scores
+        FROM domain_scores GROUP BY person_key, completed_on
+        """,
+    ),
+    Derived(
+        "support_after_entry",
+        "The cost of services each case-managed person received on each day of the year after "
+        "their case opened (day 0 is the opening day): support after entry, for the "
+        "cost-benefit figures, without reading every service event.",
+        """
+        SELECT e.person_key, date_diff('day', p.case_opened_on, e."on") AS days_after_entry,
+               sum(e.cost) AS cost
+        FROM service_events e JOIN people p ON p.person_key = e.person_key
+        WHERE p.case_managed AND e."on" >= p.case_opened_on
+          AND date_diff('day', p.case_opened_on, e."on") < 365
+        GROUP BY e.person_key, date_diff('day', p.case_opened_on, e."on")
+        """,
+    ),
+    Derived(
+        "service_months",
+        "Service events per person, service, organisation and month: their number, units "
+        "and cost (a tenth of the rows of the events). Whole months come from here; the "
+        "part-months at a period's ends from the events themselves.",
+        """
+        SELECT person_key, service_id, organisation_id,
+               CAST(date_trunc('month', "on") AS DATE) AS month,
+               count(*) AS events, sum(units) AS units, sum(cost) AS cost
+        FROM service_events
+        GROUP BY person_key, service_id, organisation_id, CAST(date_trunc('month', "on") AS DATE)
+        """,
+    ),
+)
+DERIVED_BY_NAME = {d.name: d for d in DERIVED}
+
+
+def with_prefix(sql: str, prefix: str) -> str:
+    """``sql`` reading the store's tables under the names ``<prefix><table>``."""
+    from wraparound.analytics.schema import TABLES
+
+    for table in TABLES:
+        sql = re.sub(rf"\b(FROM|JOIN) {table.name}\b", rf"\1 {prefix}{table.name}", sql)
+    return sql
+
+
+def define_views(db: duckdb.DuckDBPyConnection, *, prefix: str = "") -> None:
+    """Each derived table as a view named ``<prefix><name>`` over the store's tables named
+    ``<prefix><table>`` (for a store that was not built by a refresh)."""
+    for derived in DERIVED:
+        db.execute(
+            f"CREATE OR REPLACE VIEW {prefix}{derived.name} AS {with_prefix(derived.sql, prefix)}"
+        )
