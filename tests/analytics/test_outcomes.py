@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from wraparound.analytics.derived import define_views
+from wraparound.analytics.filters import Filters, apply_filters
 from wraparound.analytics.outcomes import OUTCOMES, OUTCOMES_BY_CODE, crisis_rates, share
 from wraparound.analytics.schema import TABLES
 
@@ -23,19 +24,19 @@ def db() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     for table in TABLES:
         columns = ", ".join(f'"{c.name}" {c.type}' for c in table.columns)
-        con.execute(f"CREATE TABLE {table.name} ({columns})")
+        con.execute(f"CREATE TABLE raw_{table.name} ({columns})")
 
     def person(key, opened=None, stepped=None):  # type: ignore[no-untyped-def]
         con.execute(
-            "INSERT INTO people (person_key, network_id, case_managed, case_opened_on, "
-            "stepped_down_on) VALUES (?, 1, ?, ?, ?)",
-            [key, opened is not None, opened, stepped],
+            "INSERT INTO raw_people (person_key, network_id, registered_on, case_managed, "
+            "case_opened_on, stepped_down_on) VALUES (?, 1, ?, ?, ?, ?)",
+            [key, days_ago(900), opened is not None, opened, stepped],
         )
 
     def scores(key, domain, *pairs):  # type: ignore[no-untyped-def]
         for i, (ago, score) in enumerate(pairs):
             con.execute(
-                "INSERT INTO domain_scores VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO raw_domain_scores VALUES (?, ?, ?, ?, ?)",
                 [hash((key, i)) % 10**9, key, days_ago(ago), domain, score],
             )
 
@@ -59,23 +60,22 @@ def db() -> duckdb.DuckDBPyConnection:
         (300, "ed_attendance"),
         (170, "shelter_night"),
     ):
-        con.execute("INSERT INTO crisis_events VALUES ('a', ?, ?)", [kind, days_ago(ago)])
+        con.execute("INSERT INTO raw_crisis_events VALUES ('a', ?, ?)", [kind, days_ago(ago)])
     # Goals: one achieved on time, one late, one not due.
     con.execute(
-        "INSERT INTO goals VALUES ('a', 'housing-instability', ?, ?, ?)",
+        "INSERT INTO raw_goals VALUES ('a', 'housing-instability', ?, ?, ?)",
         [days_ago(400), days_ago(100), days_ago(120)],
     )
     con.execute(
-        "INSERT INTO goals VALUES ('b', 'food-insecurity', ?, ?, ?)",
+        "INSERT INTO raw_goals VALUES ('b', 'food-insecurity', ?, ?, ?)",
         [days_ago(200), days_ago(50), days_ago(10)],
     )
     con.execute(
-        "INSERT INTO goals VALUES ('b', 'food-insecurity', ?, ?, NULL)",
+        "INSERT INTO raw_goals VALUES ('b', 'food-insecurity', ?, ?, NULL)",
         [days_ago(200), days_ago(-30)],
     )
-    con.execute("CREATE VIEW cohort AS SELECT * FROM people")
-    con.execute("CREATE MACRO as_of() AS current_date")
-    define_views(con)
+    define_views(con, prefix="raw_")
+    apply_filters(con, Filters(end=TODAY))
     return con
 
 

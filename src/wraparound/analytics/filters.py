@@ -260,6 +260,75 @@ def open_filtered(filters: Filters) -> duckdb.DuckDBPyConnection:
     return db
 
 
+# The order of a person's assessments (day, then id) as one number: the latest tier is the
+# tier of the last assessment that set one.
+TIER_ORDER = "date_diff('day', DATE '1970-01-01', completed_on) * 10000000000 + assessment_id"
+
+
+def cohort_spans_sql(filters: Filters) -> str:
+    """The cohort on every day at once: one row per person and span of days they are in it
+    (``member_from``, ``member_until`` exclusive or null), so that ``cohort`` as of a day is
+    exactly the people with a span holding that day (a test keeps the two equal). For a
+    series over days in one pass (shared targets by quarter)."""
+    known = "least(p.registered_on, coalesce(p.case_opened_on, p.registered_on))"
+    static = ["TRUE"]
+    if filters.network_id:
+        static.append(f"p.network_id = {int(filters.network_id)}")
+    if filters.area:
+        code = _literal(filters.area)
+        static.append(f"(p.area_code = {code} OR p.district_code = {code})")
+    if filters.group:
+        static.append(f"list_contains(p.population_groups, {_literal(filters.group)})")
+    froms = [known]
+    joins = []
+    if filters.organisation:
+        org = int(filters.organisation)
+        # Led by it (from when they were known), or served by it (from their first enrolment).
+        joins.append(
+            "LEFT JOIN (SELECT person_key, min(started_on) AS first_enrolled FROM raw_enrolments "
+            f"WHERE organisation_id = {org} GROUP BY person_key) AS o USING (person_key)"
+        )
+        froms.append(
+            f"CASE WHEN p.lead_organisation_id = {org} THEN {known} ELSE o.first_enrolled END"
+        )
+    if filters.start:
+        start = _literal(filters.start.isoformat())
+        # Active in the period: from their first activity since its start.
+        joins.append(
+            "LEFT JOIN (SELECT person_key, min(day) AS first_active FROM ("
+            f"SELECT person_key, completed_on AS day FROM raw_assessments "
+            f"WHERE completed_on >= {start} "
+            f"UNION ALL SELECT person_key, requested_on FROM raw_referrals "
+            f"WHERE requested_on >= {start} "
+            f'UNION ALL SELECT person_key, "on" FROM raw_service_events WHERE "on" >= {start}'
+            ") AS a GROUP BY person_key) AS act USING (person_key)"
+        )
+        froms.append("act.first_active")
+    until = "CAST(NULL AS DATE)"
+    if filters.tier:
+        # In the tier from an assessment that set it until the next that set a tier.
+        joins.append(
+            "JOIN (SELECT person_key, tier, completed_on AS tier_from, "
+            f"lead(completed_on) OVER (PARTITION BY person_key ORDER BY {TIER_ORDER}) "
+            "AS tier_until FROM raw_assessments WHERE tier IS NOT NULL) AS t USING (person_key)"
+        )
+        static.append(f"t.tier = {_literal(filters.tier)}")
+        froms.append("t.tier_from")
+        until = "t.tier_until"
+    # The latest of the days each condition starts holding; null if one never holds (SQL's
+    # greatest() would skip it).
+    member_from = (
+        f"CASE WHEN {' OR '.join(f'({day}) IS NULL' for day in froms)} THEN NULL "
+        f"ELSE greatest({', '.join(froms)}) END"
+    )
+    spans = f"""
+        SELECT p.person_key, {member_from} AS member_from, {until} AS member_until
+        FROM raw_people p {" ".join(joins)}
+        WHERE {" AND ".join(static)}"""
+    return f"""SELECT * FROM ({spans}) AS s
+        WHERE member_from IS NOT NULL AND (member_until IS NULL OR member_until > member_from)"""
+
+
 def view_definitions(filters: Filters, *, everyone: bool = False) -> dict[str, str]:
     """The SQL of every view reports read, in the order to create them, over the
     ``raw_<table>`` views and the ``as_of()`` macro (the filters' day).
@@ -274,7 +343,7 @@ def view_definitions(filters: Filters, *, everyone: bool = False) -> dict[str, s
         for name, column in DATED.items()
     }
     views["person_tier"] = (
-        "SELECT person_key, arg_max(tier, completed_on) AS tier "
+        f"SELECT person_key, arg_max(tier, {TIER_ORDER}) AS tier "
         f"FROM ({dated['assessments']}) AS a WHERE tier IS NOT NULL GROUP BY person_key"
     )
     # Known to the network by then: registered, or in a case (a record may be registered
@@ -316,6 +385,10 @@ def view_definitions(filters: Filters, *, everyone: bool = False) -> dict[str, s
         views[name] = f"{sql} AND {table_in_cohort}"
     for name, condition in DERIVED_AS_OF.items():
         views[name] = f"SELECT * FROM raw_{name} WHERE {condition} AND {in_cohort}"
+    # The cohort's rows whatever their day, for outcomes' dated units (``outcomes.T``).
+    views["cohort_people"] = "SELECT * FROM cohort"
+    for name in ("score_pairs", "domain_scores", "crisis_events", "goals"):
+        views[f"cohort_{name}"] = f"SELECT * FROM raw_{name} WHERE {in_cohort}"
     views["period_service_months"] = (
         f"SELECT * FROM ({_period_months(filters)}) AS m WHERE {in_cohort}"
     )

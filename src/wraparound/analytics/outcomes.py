@@ -25,6 +25,15 @@ WINDOW_DAYS = 60
 REPRESENTATION_DAYS = 90
 
 
+# Where an outcome's SQL names a store table, ``{p}<table>``: ``cohort_<table>`` (the rows
+# of the cohort of the report's day, every day) for a count, ``raw_<table>`` (everyone) for
+# a series over several days (each day's cohort joined from ``filters.cohort_spans_sql``).
+T = "{p}"
+# A dated unit counts on the days from ``valid_from`` up to ``valid_until`` (exclusive; null:
+# still counts).
+VALID_ON_AS_OF = "valid_from <= as_of() AND (valid_until IS NULL OR valid_until > as_of())"
+
+
 @dataclass(frozen=True)
 class Outcome:
     code: str
@@ -33,9 +42,20 @@ class Outcome:
     numerator: str
     denominator: str
     exclusions: str
-    # One row per unit of the denominator (a person, a person's domain, a goal):
-    # ``person_key`` and ``hit`` (whether it is in the numerator).
-    units: str
+    # One row per unit of the denominator (a person, a person's domain, a goal) and per
+    # answer it has had: ``person_key``, ``hit`` (whether it is in the numerator) and the
+    # days it held (``valid_from``, ``valid_until``), whatever the report's day. Dated, so
+    # that the outcome on any day is a filter and a series over days is one pass.
+    dated_units: str
+
+    def dated(self, prefix: str) -> str:
+        """The dated units over the tables ``<prefix><table>``."""
+        return self.dated_units.replace(T, prefix)
+
+    @property
+    def units(self) -> str:
+        """The units of the cohort on the report's day (``as_of()``): ``person_key``, ``hit``."""
+        return f"SELECT person_key, hit FROM ({self.dated('cohort_')}) AS u WHERE {VALID_ON_AS_OF}"
 
     @property
     def sql(self) -> str:
@@ -49,8 +69,8 @@ class Outcome:
 
 
 def pairs_sql(domains: tuple[str, ...] | None = None) -> str:
-    """First and latest completed score per person and domain, for people with two or more
-    (by assessment day, then id), as of the report's day.
+    """First and latest completed score per person and domain of the cohort, for people
+    with two or more (by assessment day, then id), as of the report's day.
 
     Read from ``score_pairs`` (``derived.py``): one row per score after the first, valid
     until the next, made at refresh; the pairs on a day are the rows valid on it."""
@@ -62,21 +82,43 @@ def pairs_sql(domains: tuple[str, ...] | None = None) -> str:
     """
 
 
+def _dated_pairs(hit: str, where: str = "TRUE") -> str:
+    return f"""SELECT person_key, {hit} AS hit, valid_from, valid_until
+        FROM {T}score_pairs WHERE {where}"""
+
+
 def _housing_at(months: int) -> str:
+    """The housing score nearest to ``months`` after the case opened, within the window:
+    from the first score in the window known (not before the point itself), each later
+    score in the window may be nearer, so the answer holds until the next one."""
+    # Nearest first; on equal distance the earlier day, then the lower assessment id.
+    nearest = (
+        "(abs(date_diff('day', c.point, c.completed_on)) * 100000 "
+        "+ date_diff('day', DATE '1970-01-01', c.completed_on)) * 10000000000 + c.assessment_id"
+    )
     return f"""
         WITH eligible AS (
-            SELECT person_key, case_opened_on FROM cohort
-            WHERE case_managed AND case_opened_on + INTERVAL {months} MONTH <= as_of()
-        ), nearest AS (
-            SELECT e.person_key, s.score,
-                   row_number() OVER (PARTITION BY e.person_key ORDER BY abs(date_diff(
-                       'day', e.case_opened_on + INTERVAL {months} MONTH, s.completed_on))) AS r
-            FROM eligible e JOIN domain_scores s USING (person_key)
+            SELECT person_key, CAST(case_opened_on + INTERVAL {months} MONTH AS DATE) AS point
+            FROM {T}people WHERE case_managed AND case_opened_on IS NOT NULL
+        ), candidates AS (
+            SELECT e.person_key, e.point, s.completed_on, s.assessment_id, s.score
+            FROM eligible e JOIN {T}domain_scores s ON s.person_key = e.person_key
             WHERE s.domain = 'housing'
-              AND abs(date_diff('day', e.case_opened_on + INTERVAL {months} MONTH, s.completed_on))
-                  <= {WINDOW_DAYS}
+              AND abs(date_diff('day', e.point, s.completed_on)) <= {WINDOW_DAYS}
+        ), running AS (
+            SELECT c.person_key, c.point, c.completed_on,
+                   arg_min(c.score, {nearest}) OVER (
+                       PARTITION BY c.person_key ORDER BY c.completed_on, c.assessment_id
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS score,
+                   lead(c.completed_on) OVER (
+                       PARTITION BY c.person_key ORDER BY c.completed_on, c.assessment_id
+                   ) AS next_on
+            FROM candidates c
         )
-        SELECT person_key, score >= {SAFE} AS hit FROM nearest WHERE r = 1
+        SELECT person_key, score >= {SAFE} AS hit, greatest(point, completed_on) AS valid_from,
+               next_on AS valid_until
+        FROM running
+        WHERE next_on IS NULL OR next_on > greatest(point, completed_on)
     """
 
 
@@ -88,7 +130,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Person-domains scoring higher at the latest completed assessment than at the first",
         "Person-domains scored at two or more completed assessments",
         "People with one assessment; domains left unanswered",
-        f"SELECT person_key, latest_score > first_score AS hit FROM ({pairs_sql()})",
+        _dated_pairs("latest_score > first_score"),
     ),
     Outcome(
         "need_worse",
@@ -97,7 +139,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Person-domains scoring lower at the latest completed assessment than at the first",
         "Person-domains scored at two or more completed assessments",
         "People with one assessment; domains left unanswered",
-        f"SELECT person_key, latest_score < first_score AS hit FROM ({pairs_sql()})",
+        _dated_pairs("latest_score < first_score"),
     ),
     Outcome(
         "reached_safe",
@@ -107,8 +149,9 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Basic-need person-domains scoring 3+ at the latest assessment",
         "Basic-need person-domains scoring 1 or 2 at the first of two or more assessments",
         "Domains already safe at the first assessment; people with one assessment",
-        f"""SELECT person_key, latest_score >= {SAFE} AS hit
-            FROM ({pairs_sql(BASIC_DOMAINS)}) WHERE first_score < {SAFE}""",
+        _dated_pairs(
+            f"latest_score >= {SAFE}", f"domain IN {BASIC_DOMAINS!r} AND first_score < {SAFE}"
+        ),
     ),
     Outcome(
         "stable_housing_6m",
@@ -136,13 +179,15 @@ OUTCOMES: tuple[Outcome, ...] = (
         f"Stepped-down people with a crisis event within {REPRESENTATION_DAYS} days after",
         f"People stepped down at least {REPRESENTATION_DAYS} days ago",
         "People stepped down more recently (not yet observable)",
-        f"""SELECT c.person_key, count(e.person_key) > 0 AS hit
-            FROM cohort c LEFT JOIN crisis_events e ON e.person_key = c.person_key
+        f"""SELECT c.person_key, count(e.person_key) > 0 AS hit,
+                   CAST(c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY AS DATE)
+                       AS valid_from,
+                   CAST(NULL AS DATE) AS valid_until
+            FROM {T}people c LEFT JOIN {T}crisis_events e ON e.person_key = c.person_key
                  AND e.occurred_on > c.stepped_down_on
                  AND e.occurred_on <= c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY
             WHERE c.stepped_down_on IS NOT NULL
-              AND c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY <= as_of()
-            GROUP BY c.person_key""",
+            GROUP BY c.person_key, c.stepped_down_on""",
     ),
     Outcome(
         "goals_achieved",
@@ -151,12 +196,38 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Goals achieved on or before their target date",
         "Goals of agreed plans whose target date has passed",
         "Goals not yet due",
-        """SELECT g.person_key, coalesce(g.achieved_on <= g.target_on, false) AS hit
-            FROM goals g
-            WHERE g.target_on <= as_of()""",
+        f"""SELECT person_key, coalesce(achieved_on <= target_on, false) AS hit,
+                   greatest(target_on, agreed_on) AS valid_from,
+                   CAST(NULL AS DATE) AS valid_until
+            FROM {T}goals WHERE target_on IS NOT NULL""",
     ),
 )
 OUTCOMES_BY_CODE = {o.code: o for o in OUTCOMES}
+
+
+def series(
+    db: duckdb.DuckDBPyConnection, outcome: Outcome, filters: Any, days: list[Any]
+) -> dict[Any, tuple[int, int]]:
+    """The outcome's numerator and denominator on each of ``days``, among the cohort of
+    ``filters`` on that day, in one pass: the dated units of everyone joined to the cohort's
+    spans (``filters.cohort_spans_sql``) and to the days each holds. The same as applying
+    the filters as of each day and counting (a test keeps them equal)."""
+    from wraparound.analytics.filters import cohort_spans_sql
+
+    listed = ", ".join(f"DATE '{day.isoformat()}'" for day in days)
+    rows = db.execute(
+        f"""WITH u AS ({outcome.dated("raw_")}), m AS ({cohort_spans_sql(filters)}),
+                 q AS (SELECT unnest([{listed}]) AS day)
+            SELECT q.day, count(*) FILTER (WHERE u.hit), count(*)
+            FROM u JOIN m USING (person_key) JOIN q
+              ON q.day >= u.valid_from AND q.day >= m.member_from
+             AND (u.valid_until IS NULL OR q.day < u.valid_until)
+             AND (m.member_until IS NULL OR q.day < m.member_until)
+            GROUP BY q.day"""
+    ).fetchall()
+    found = {day: (int(hit or 0), int(total or 0)) for day, hit, total in rows}
+    return {day: found.get(day, (0, 0)) for day in days}
+
 
 # Who served or led whom (by the day of the views): the people each organisation's figures
 # are about, for contributions to shared targets.

@@ -19,6 +19,7 @@ from wraparound.analytics.outcomes import (
     count_by_organisation,
     crisis_rates,
     pairs_sql,
+    series,
     share,
     suppress_count,
 )
@@ -673,11 +674,13 @@ def target_progress(db: duckdb.DuckDBPyConnection, filters: Filters, target: Any
 
     outcome = OUTCOMES_BY_CODE[target.outcome]
     base = replace(filters, tier=target.tier or filters.tier)
-    series = []
-    for day in quarter_ends(base.as_of):
-        apply_filters(db, base.with_as_of(day))
-        shown = share(*outcome.count(db))
-        series.append(
+    days = quarter_ends(base.as_of)
+    values = series(db, outcome, base, days)
+    total_numerator = values[days[-1]][0]
+    series_rows = []
+    for day, (numerator, denominator) in values.items():
+        shown = share(numerator, denominator)
+        series_rows.append(
             {
                 "quarter_end": day,
                 "percent": shown.percent,
@@ -686,11 +689,10 @@ def target_progress(db: duckdb.DuckDBPyConnection, filters: Filters, target: Any
                 "target": float(target.target_percent),
             }
         )
-    apply_filters(db, base)
-    total_numerator, _ = outcome.count(db)
     contributions = []
     names = _names("organisation", filters.network_id)
     if not filters.organisation:
+        apply_filters(db, base)
         for organisation_id, (numerator, denominator) in count_by_organisation(db, outcome).items():
             shown = share(numerator, denominator)
             contributions.append(
@@ -706,9 +708,9 @@ def target_progress(db: duckdb.DuckDBPyConnection, filters: Filters, target: Any
                     ),
                 }
             )
-    apply_filters(db, filters)
+        apply_filters(db, filters)
     contributions.sort(key=lambda r: str(r["organisation"]))
-    return {"series": series, "contributions": contributions, "now": series[-1]}
+    return {"series": series_rows, "contributions": contributions, "now": series_rows[-1]}
 
 
 def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
