@@ -63,7 +63,7 @@ def cost_benefit_by_group(
             SELECT person_key, 'tier:' || tier FROM person_tier
             WHERE person_key IN (SELECT person_key FROM per_person)
             UNION ALL
-            SELECT person_key, 'group:' || unnest(population_groups) FROM cohort
+            SELECT person_key, 'group:' || group_code FROM raw_person_groups
             WHERE person_key IN (SELECT person_key FROM per_person)
         )
         SELECT g.grp, count(*) AS people, sum(before_cost) / count(*) AS before,
@@ -101,23 +101,25 @@ def cost_benefit_by_group(
 
 def _support_people(db: duckdb.DuckDBPyConnection) -> None:
     """``support_people``: the cost of support in the period per person of the cohort who
-    had any, with their tier, groups and whether case managed (one pass over the services,
-    which every support table then reads)."""
+    had any, with their tier and whether case managed (one pass over the services, which
+    every support table then reads)."""
     db.execute(
         """CREATE OR REPLACE TEMP TABLE support_people AS
-           SELECT s.person_key, s.cost, c.case_managed, c.population_groups, t.tier
+           SELECT s.person_key, s.cost, c.case_managed, t.tier
            FROM (SELECT person_key, sum(cost) AS cost FROM period_service_months
                  GROUP BY person_key) AS s
            JOIN cohort c USING (person_key) LEFT JOIN person_tier t USING (person_key)"""
     )
 
 
-def _support_by(db: duckdb.DuckDBPyConnection, group_sql: str) -> list[dict[str, Any]]:
+def _support_by(
+    db: duckdb.DuckDBPyConnection, group_sql: str, join: str = ""
+) -> list[dict[str, Any]]:
     rows = rows_of(
         db,
-        f"""SELECT {group_sql} AS grp, count(*) AS people, sum(cost) AS cost,
-                   sum(cost) / count(*) AS per_person
-            FROM support_people GROUP BY 1 ORDER BY 1""",
+        f"""SELECT {group_sql} AS grp, count(*) AS people, sum(s.cost) AS cost,
+                   sum(s.cost) / count(*) AS per_person
+            FROM support_people s {join} GROUP BY 1 ORDER BY 1""",
     )
     for row in rows:
         if int(row["people"]) < SMALL_NUMBER:
@@ -151,7 +153,8 @@ def costs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     )
     by_group = _support_by(
         db,
-        "unnest(CASE WHEN len(population_groups) = 0 THEN ['none'] ELSE population_groups END)",
+        "coalesce(g.group_code, 'none')",
+        "LEFT JOIN raw_person_groups g USING (person_key)",
     )
     result.tables.append(
         ResultTable(

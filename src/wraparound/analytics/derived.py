@@ -68,6 +68,29 @@ DERIVED: tuple[Derived, ...] = (
         """,
     ),
     Derived(
+        "person_organisations",
+        "Each person and organisation that served them (from their first enrolment with it, "
+        "``since``) or leads their case (``since`` null: the latest case's lead), once, for "
+        "each organisation's contribution to a shared target.",
+        """
+        SELECT person_key, organisation_id,
+               CASE WHEN bool_or(leads) THEN NULL ELSE min(started_on) END AS since
+        FROM (
+            SELECT person_key, organisation_id, started_on, false AS leads FROM enrolments
+            UNION ALL
+            SELECT person_key, lead_organisation_id, CAST(NULL AS DATE), true FROM people
+            WHERE lead_organisation_id IS NOT NULL
+        ) AS links
+        GROUP BY person_key, organisation_id
+        """,
+    ),
+    Derived(
+        "person_groups",
+        "Each person's population groups, one row per group (none for people in none): "
+        "breakdowns by group join it rather than unnesting a list per row.",
+        "SELECT person_key, unnest(population_groups) AS group_code FROM people",
+    ),
+    Derived(
         "service_months",
         "Service events per person, service, organisation and month: their number, units "
         "and cost (a tenth of the rows of the events). Whole months come from here; the "

@@ -11,6 +11,7 @@ computed the same way for any filter."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,27 +215,53 @@ def series(
     the filters as of each day and counting (a test keeps them equal)."""
     from wraparound.analytics.filters import cohort_spans_sql
 
-    listed = ", ".join(f"DATE '{day.isoformat()}'" for day in days)
+    # One pass over the units of the cohort, each with the days it counts on (its own days
+    # and its person's in the cohort) as a range of positions in the sorted days; the
+    # ranges are few, and each day's counts are summed from them.
+    ordered = sorted(days)
+    first, last = ordered[0], ordered[-1]
+    # How many of the days come before each day from the first to the last, looked up by
+    # the day's distance from the first (cheaper than comparing with every day).
+    before = [
+        sum(1 for day in ordered if first + dt.timedelta(days=offset) > day)
+        for offset in range((last - first).days + 1)
+    ]
+
+    def position(column: str) -> str:
+        """How many of the days come before ``column``'s day: where its range starts."""
+        return (
+            f"CASE WHEN {column} <= DATE '{first.isoformat()}' THEN 0 "
+            f"WHEN {column} > DATE '{last.isoformat()}' THEN {len(ordered)} "
+            f"ELSE {before!r}[date_diff('day', DATE '{first.isoformat()}', {column}) + 1] END"
+        )
+
     rows = db.execute(
-        f"""WITH u AS ({outcome.dated("raw_")}), m AS ({cohort_spans_sql(filters)}),
-                 q AS (SELECT unnest([{listed}]) AS day)
-            SELECT q.day, count(*) FILTER (WHERE u.hit), count(*)
-            FROM u JOIN m USING (person_key) JOIN q
-              ON q.day >= u.valid_from AND q.day >= m.member_from
-             AND (u.valid_until IS NULL OR q.day < u.valid_until)
-             AND (m.member_until IS NULL OR q.day < m.member_until)
-            GROUP BY q.day"""
+        f"""SELECT {position("lo")} AS first,
+                   CASE WHEN hi IS NULL THEN {len(ordered)} ELSE {position("hi")} END AS stop,
+                   count(*) FILTER (WHERE hit), count(*)
+            FROM (SELECT u.hit, greatest(u.valid_from, m.member_from) AS lo,
+                         CASE WHEN u.valid_until IS NULL THEN m.member_until
+                              WHEN m.member_until IS NULL THEN u.valid_until
+                              ELSE least(u.valid_until, m.member_until) END AS hi
+                  FROM ({outcome.dated("raw_")}) AS u
+                  JOIN ({cohort_spans_sql(filters)}) AS m USING (person_key)
+                  -- Units over before the first day or not yet begun by the last count on none.
+                  WHERE (u.valid_until IS NULL OR u.valid_until > DATE '{first.isoformat()}')
+                    AND u.valid_from <= DATE '{last.isoformat()}') AS spans
+            GROUP BY 1, 2"""
     ).fetchall()
-    found = {day: (int(hit or 0), int(total or 0)) for day, hit, total in rows}
+    found = {}
+    for index, day in enumerate(ordered):
+        held = [(hit, total) for first, stop, hit, total in rows if first <= index < stop]
+        found[day] = (sum(int(h) for h, _ in held), sum(int(t) for _, t in held))
     return {day: found.get(day, (0, 0)) for day in days}
 
 
-# Who served or led whom (by the day of the views): the people each organisation's figures
-# are about, for contributions to shared targets.
+# Who served (by the report's day) or led whom: the people each organisation's figures are
+# about, for contributions to shared targets.
 PERSON_ORGANISATIONS = """
-    SELECT DISTINCT person_key, organisation_id FROM enrolments
-    UNION
-    SELECT person_key, lead_organisation_id FROM cohort WHERE lead_organisation_id IS NOT NULL
+    SELECT person_key, organisation_id FROM raw_person_organisations
+    WHERE since IS NULL OR since <= as_of()
 """
 
 

@@ -135,17 +135,15 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             WHERE {_since(filters, "started_on")} AND {own}"""
     )
     # Services delivered in the period, per person, service, organisation and month; then
-    # per person, with their district and groups, for the breakdowns by place and group.
+    # per person, for the breakdowns by place and group.
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW s AS
             SELECT * FROM period_service_months WHERE {own}"""
     )
     db.execute(
         """CREATE OR REPLACE TEMP TABLE served AS
-           SELECT p.*, c.district_code, c.population_groups
-           FROM (SELECT person_key, sum(events) AS events, sum(cost) AS cost
-                 FROM s GROUP BY person_key) AS p
-           JOIN cohort c USING (person_key)"""
+           SELECT person_key, sum(events) AS events, sum(cost) AS cost
+           FROM s GROUP BY person_key"""
     )
     monthly = rows_of(
         db,
@@ -307,9 +305,9 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     )
     by_place = rows_of(
         db,
-        """SELECT coalesce(district_code, 'unknown') AS district,
-                  count(*) AS people, sum(events) AS service_events, sum(cost) AS cost
-           FROM served GROUP BY 1 ORDER BY 1""",
+        """SELECT coalesce(c.district_code, 'unknown') AS district,
+                  count(*) AS people, sum(p.events) AS service_events, sum(p.cost) AS cost
+           FROM served p JOIN cohort c USING (person_key) GROUP BY 1 ORDER BY 1""",
     )
     _hide_small(by_place, ("people", "service_events"), guard="people")
     _round(by_place)
@@ -328,12 +326,9 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     )
     by_group = rows_of(
         db,
-        """SELECT coalesce(group_code, 'none') AS population_group,
-                  count(*) AS people, sum(events) AS service_events, sum(cost) AS cost
-           FROM (SELECT events, cost,
-                        unnest(CASE WHEN len(population_groups) = 0 THEN [NULL]
-                                    ELSE population_groups END) AS group_code
-                 FROM served) AS g
+        """SELECT coalesce(g.group_code, 'none') AS population_group,
+                  count(*) AS people, sum(p.events) AS service_events, sum(p.cost) AS cost
+           FROM served p LEFT JOIN raw_person_groups g USING (person_key)
            GROUP BY 1 ORDER BY 1""",
     )
     _hide_small(by_group, ("people", "service_events"), guard="people")
