@@ -24,7 +24,7 @@ from wraparound.analytics.filters import (
     open_filtered,
     view_definitions,
 )
-from wraparound.analytics.outcomes import OUTCOMES, series
+from wraparound.analytics.outcomes import OUTCOMES, count_by_organisation, series
 from wraparound.analytics.reports import quarter_ends
 
 D = dt.date
@@ -174,10 +174,12 @@ def test_series_and_spans_equal_the_filters_applied_on_each_day(store, filters):
     db = open_filtered(replace(filters, end=AS_OF))
     spans = cohort_spans_sql(filters)
     for outcome in OUTCOMES:
-        in_one_pass = series(db, outcome, filters, days)
+        in_one_pass, by_organisation = series(db, outcome, filters, days, by_organisation=True)
         for day in days:
             apply_filters(db, replace(filters, end=day))
             assert in_one_pass[day] == outcome.count(db), (outcome.code, day)
+        # On the last day (applied last), each organisation's people as counted on their own.
+        assert by_organisation == count_by_organisation(db, outcome), outcome.code
     for day in days:
         apply_filters(db, replace(filters, end=day))
         cohort = {k for (k,) in db.execute("SELECT person_key FROM cohort").fetchall()}

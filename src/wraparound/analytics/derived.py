@@ -21,6 +21,8 @@ class Derived:
     name: str
     description: str
     sql: str
+    # The order rows are stored in (the database only): reads of one part skip the rest.
+    order: str = ""
 
 
 DERIVED: tuple[Derived, ...] = (
@@ -104,6 +106,27 @@ DERIVED: tuple[Derived, ...] = (
         """,
     ),
 )
+
+
+def _outcome_units() -> Derived:
+    from wraparound.analytics.outcomes import OUTCOMES, T
+
+    listed = " UNION ALL ".join(
+        f"SELECT '{o.code}' AS outcome, person_key, hit, valid_from, valid_until "  # noqa: S608
+        f"FROM ({o.dated_units.replace(T, '')}) AS u{i}"
+        for i, o in enumerate(OUTCOMES)
+        if o.materialised
+    )
+    return Derived(
+        "outcome_units",
+        "The dated units of the outcomes marked materialised (``outcomes.py``): which units "
+        "each outcome has, with which answer, on which days.",
+        listed,
+        order="outcome",
+    )
+
+
+DERIVED += (_outcome_units(),)
 DERIVED_BY_NAME = {d.name: d for d in DERIVED}
 
 

@@ -387,7 +387,7 @@ def view_definitions(filters: Filters, *, everyone: bool = False) -> dict[str, s
         views[name] = f"SELECT * FROM raw_{name} WHERE {condition} AND {in_cohort}"
     # The cohort's rows whatever their day, for outcomes' dated units (``outcomes.T``).
     views["cohort_people"] = "SELECT * FROM cohort"
-    for name in ("score_pairs", "domain_scores", "crisis_events", "goals"):
+    for name in ("score_pairs", "domain_scores", "crisis_events", "goals", "outcome_units"):
         views[f"cohort_{name}"] = f"SELECT * FROM raw_{name} WHERE {in_cohort}"
     views["period_service_months"] = (
         f"SELECT * FROM ({_period_months(filters)}) AS m WHERE {in_cohort}"

@@ -48,9 +48,17 @@ class Outcome:
     # days it held (``valid_from``, ``valid_until``), whatever the report's day. Dated, so
     # that the outcome on any day is a filter and a series over days is one pass.
     dated_units: str
+    # Worked out at refresh into the derived table ``outcome_units`` (units that take more
+    # than a filter to list: windows over scores, joins), rather than on every request.
+    materialised: bool = False
 
     def dated(self, prefix: str) -> str:
         """The dated units over the tables ``<prefix><table>``."""
+        if self.materialised:
+            return (
+                "SELECT person_key, hit, valid_from, valid_until "
+                f"FROM {prefix}outcome_units WHERE outcome = '{self.code}'"
+            )
         return self.dated_units.replace(T, prefix)
 
     @property
@@ -163,6 +171,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Case-managed people whose case opened 6+ months ago with a housing score in the window",
         f"People with no housing score within {WINDOW_DAYS} days of 6 months",
         _housing_at(6),
+        materialised=True,
     ),
     Outcome(
         "stable_housing_12m",
@@ -172,6 +181,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Case-managed people whose case opened 12+ months ago with a housing score in the window",
         f"People with no housing score within {WINDOW_DAYS} days of 12 months",
         _housing_at(12),
+        materialised=True,
     ),
     Outcome(
         "representation_after_step_down",
@@ -189,6 +199,7 @@ OUTCOMES: tuple[Outcome, ...] = (
                  AND e.occurred_on <= c.stepped_down_on + INTERVAL {REPRESENTATION_DAYS} DAY
             WHERE c.stepped_down_on IS NOT NULL
             GROUP BY c.person_key, c.stepped_down_on""",
+        materialised=True,
     ),
     Outcome(
         "goals_achieved",
@@ -207,12 +218,20 @@ OUTCOMES_BY_CODE = {o.code: o for o in OUTCOMES}
 
 
 def series(
-    db: duckdb.DuckDBPyConnection, outcome: Outcome, filters: Any, days: list[Any]
-) -> dict[Any, tuple[int, int]]:
+    db: duckdb.DuckDBPyConnection,
+    outcome: Outcome,
+    filters: Any,
+    days: list[Any],
+    *,
+    by_organisation: bool = False,
+) -> tuple[dict[Any, tuple[int, int]], dict[int, tuple[int, int]]]:
     """The outcome's numerator and denominator on each of ``days``, among the cohort of
     ``filters`` on that day, in one pass: the dated units of everyone joined to the cohort's
     spans (``filters.cohort_spans_sql``) and to the days each holds. The same as applying
-    the filters as of each day and counting (a test keeps them equal)."""
+    the filters as of each day and counting (a test keeps them equal). With
+    ``by_organisation``, also the outcome on the last day among the people each
+    organisation served or led (``count_by_organisation`` on that day), from the same
+    pass."""
     from wraparound.analytics.filters import cohort_spans_sql
 
     # One pass over the units of the cohort, each with the days it counts on (its own days
@@ -235,11 +254,22 @@ def series(
             f"ELSE {before!r}[date_diff('day', DATE '{first.isoformat()}', {column}) + 1] END"
         )
 
+    last_position = len(ordered) - 1
+    by_org = (
+        f"""UNION ALL
+            SELECT -1, o.organisation_id, count(*) FILTER (WHERE s.hit), count(*)
+            FROM spans s JOIN raw_person_organisations o USING (person_key)
+            WHERE s.first <= {last_position} AND s.stop > {last_position}
+              AND (o.since IS NULL OR o.since <= DATE '{last.isoformat()}')
+            GROUP BY o.organisation_id"""
+        if by_organisation
+        else ""
+    )
     rows = db.execute(
-        f"""SELECT {position("lo")} AS first,
-                   CASE WHEN hi IS NULL THEN {len(ordered)} ELSE {position("hi")} END AS stop,
-                   count(*) FILTER (WHERE hit), count(*)
-            FROM (SELECT u.hit, greatest(u.valid_from, m.member_from) AS lo,
+        f"""WITH spans AS MATERIALIZED (
+            SELECT person_key, hit, {position("lo")} AS first,
+                   CASE WHEN hi IS NULL THEN {len(ordered)} ELSE {position("hi")} END AS stop
+            FROM (SELECT u.person_key, u.hit, greatest(u.valid_from, m.member_from) AS lo,
                          CASE WHEN u.valid_until IS NULL THEN m.member_until
                               WHEN m.member_until IS NULL THEN u.valid_until
                               ELSE least(u.valid_until, m.member_until) END AS hi
@@ -247,14 +277,20 @@ def series(
                   JOIN ({cohort_spans_sql(filters)}) AS m USING (person_key)
                   -- Units over before the first day or not yet begun by the last count on none.
                   WHERE (u.valid_until IS NULL OR u.valid_until > DATE '{first.isoformat()}')
-                    AND u.valid_from <= DATE '{last.isoformat()}') AS spans
-            GROUP BY 1, 2"""
+                    AND u.valid_from <= DATE '{last.isoformat()}') AS joined
+            )
+            SELECT first, stop, count(*) FILTER (WHERE hit), count(*) FROM spans GROUP BY 1, 2
+            {by_org}"""
     ).fetchall()
+    ranges = [(first, stop, int(hit), int(total)) for first, stop, hit, total in rows if first >= 0]
     found = {}
     for index, day in enumerate(ordered):
-        held = [(hit, total) for first, stop, hit, total in rows if first <= index < stop]
-        found[day] = (sum(int(h) for h, _ in held), sum(int(t) for _, t in held))
-    return {day: found.get(day, (0, 0)) for day in days}
+        held = [(hit, total) for first, stop, hit, total in ranges if first <= index < stop]
+        found[day] = (sum(h for h, _ in held), sum(t for _, t in held))
+    organisations = {
+        int(org): (int(hit), int(total)) for first, org, hit, total in rows if first < 0
+    }
+    return {day: found.get(day, (0, 0)) for day in days}, organisations
 
 
 # Who served (by the report's day) or led whom: the people each organisation's figures are
@@ -269,7 +305,8 @@ def count_by_organisation(
     db: duckdb.DuckDBPyConnection, outcome: Outcome
 ) -> dict[int, tuple[int, int]]:
     """The outcome among the people each organisation served or led, in one grouped pass
-    (the same as filtering the cohort by each organisation in turn)."""
+    (the same as filtering the cohort by each organisation in turn). The plain definition
+    that ``series(by_organisation=True)`` is tested against."""
     rows = db.execute(
         f"""SELECT o.organisation_id, count(*) FILTER (WHERE u.hit), count(*)
             FROM ({outcome.units}) AS u JOIN ({PERSON_ORGANISATIONS}) AS o USING (person_key)

@@ -11,12 +11,11 @@ from typing import Any
 
 import duckdb
 
-from wraparound.analytics.filters import Filters, apply_filters
+from wraparound.analytics.filters import Filters
 from wraparound.analytics.outcomes import (
     OUTCOMES,
     OUTCOMES_BY_CODE,
     SMALL_NUMBER,
-    count_by_organisation,
     crisis_rates,
     pairs_sql,
     series,
@@ -670,7 +669,9 @@ def target_progress(db: duckdb.DuckDBPyConnection, filters: Filters, target: Any
     outcome = OUTCOMES_BY_CODE[target.outcome]
     base = replace(filters, tier=target.tier or filters.tier)
     days = quarter_ends(base.as_of)
-    values = series(db, outcome, base, days)
+    values, by_organisation = series(
+        db, outcome, base, days, by_organisation=not filters.organisation
+    )
     total_numerator = values[days[-1]][0]
     series_rows = []
     for day, (numerator, denominator) in values.items():
@@ -687,8 +688,7 @@ def target_progress(db: duckdb.DuckDBPyConnection, filters: Filters, target: Any
     contributions = []
     names = _names("organisation", filters.network_id)
     if not filters.organisation:
-        apply_filters(db, base)
-        for organisation_id, (numerator, denominator) in count_by_organisation(db, outcome).items():
+        for organisation_id, (numerator, denominator) in by_organisation.items():
             shown = share(numerator, denominator)
             contributions.append(
                 {
@@ -703,7 +703,6 @@ def target_progress(db: duckdb.DuckDBPyConnection, filters: Filters, target: Any
                     ),
                 }
             )
-        apply_filters(db, filters)
     contributions.sort(key=lambda r: str(r["organisation"]))
     return {"series": series_rows, "contributions": contributions, "now": series_rows[-1]}
 

@@ -620,7 +620,10 @@ def build_database(snapshot: Path) -> Path:
             order = f" ORDER BY t.{DAY_ORDER[table.name]}" if table.name in DAY_ORDER else ""
             db.execute(f"CREATE TABLE {table.name} AS SELECT {columns} FROM {source}{order}")  # noqa: S608
         for derived in DERIVED:
-            db.execute(f"CREATE TABLE {derived.name} AS {derived.sql}")
+            order = f" ORDER BY {derived.order}" if derived.order else ""
+            db.execute(
+                f"CREATE TABLE {derived.name} AS SELECT * FROM ({derived.sql}) AS d{order}"  # noqa: S608
+            )
         db.execute("CHECKPOINT")
     finally:
         db.close()
