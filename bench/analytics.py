@@ -12,11 +12,14 @@ enrolments, and ``--events``/10 crisis events (more of them before a case opened
 after). Nothing in the schema is dropped, recreated or disabled; it is vacuumed and
 analysed after loading, as a database in service would be.
 
-**Timed**: ``refresh_store()`` (the whole snapshot, ``refresh_seconds``; per table in
-``refresh_steps_s``); then every dashboard query on DuckDB, each on a fresh
-``open_store()`` connection run ``--runs`` times (p50/p95): every outcome of
+**Timed**: ``refresh_store()`` (the whole snapshot with its DuckDB database,
+``refresh_seconds``; per table in ``refresh_steps_s``); then every dashboard query on
+DuckDB as the pages run it, ``--runs`` times (p50/p95): every outcome of
 ``outcomes.OUTCOMES`` (over ``cohort`` = every person), ``crisis_rates``, every report of
-``reports.REPORTS`` (unfiltered), and four aggregates written here twice, for DuckDB and
+``reports.REPORTS`` as a page request does it (a cursor opened with the filters, the
+report, closed) for the whole network and narrowed five ways (a district, a population
+group, a tier, an organisation, the last six months: ``report_<code>@<filter>``), and four
+aggregates written here twice, for DuckDB (the database the dashboards read) and
 for the live PostgreSQL tables (``--pg-runs`` times each): outputs by organisation and
 month, referrals by receiving organisation and status with the median time to accept,
 crisis events per kind in the year before and after a case opened, and domain scores

@@ -178,35 +178,52 @@ DERIVED_AS_OF = {
 }
 
 
-def _period_months(filters: Filters) -> str:
-    """Service events of the period (its start to ``as_of()``) per person, service,
-    organisation and month: whole months from ``service_months``, the part-months at either
-    end from the events themselves (stored in day order, so only those days are read)."""
+def _first_whole_month(start: dt.date) -> dt.date:
+    """The first day of the first month wholly on or after ``start``."""
+    if start.day == 1:
+        return start
+    return dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+def _period_parts(filters: Filters) -> tuple[str, str]:
+    """The conditions that pick the period's whole months from ``service_months`` and its
+    part-months' days from ``service_events`` (its start to ``as_of()``)."""
     as_of_month = "CAST(date_trunc('month', as_of()) AS DATE)"
     whole = [f"month < {as_of_month}"]
     part = ['"on" <= as_of()', f'"on" >= {as_of_month}']
     if filters.start:
         start = filters.start
-        first_whole = (
-            start
-            if start.day == 1
-            else dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        )
+        first_whole = _first_whole_month(start)
         whole.append(f"month >= DATE '{first_whole.isoformat()}'")
         part = [
             '"on" <= as_of()',
             f"\"on\" >= DATE '{start.isoformat()}'",
             f'("on" >= {as_of_month} OR "on" < DATE \'{first_whole.isoformat()}\')',
         ]
+    return " AND ".join(whole), " AND ".join(part)
+
+
+def _period_months(filters: Filters) -> str:
+    """Service events of the period (its start to ``as_of()``) per person, service,
+    organisation and month: whole months from ``service_months``, the part-months at either
+    end from the events themselves (stored in day order, so only those days are read)."""
+    whole, part = _period_parts(filters)
     return f"""
         SELECT person_key, service_id, organisation_id, month, events, units, cost
-        FROM raw_service_months WHERE {" AND ".join(whole)}
+        FROM raw_service_months WHERE {whole}
         UNION ALL
         SELECT person_key, service_id, organisation_id,
                CAST(date_trunc('month', "on") AS DATE) AS month,
                count(*) AS events, sum(units) AS units, sum(cost) AS cost
-        FROM raw_service_events WHERE {" AND ".join(part)}
+        FROM raw_service_events WHERE {part}
         GROUP BY ALL"""
+
+
+def _period_service_users(filters: Filters) -> str:
+    """The people served in the period (once or more each; for a membership test)."""
+    whole, part = _period_parts(filters)
+    return f"""SELECT person_key FROM raw_service_months WHERE {whole}
+        UNION ALL SELECT person_key FROM raw_service_events WHERE {part}"""
 
 
 # One DuckDB instance per process over the current snapshot's database, shared by every
@@ -300,7 +317,11 @@ def cohort_spans_sql(filters: Filters) -> str:
             f"WHERE completed_on >= {start} "
             f"UNION ALL SELECT person_key, requested_on FROM raw_referrals "
             f"WHERE requested_on >= {start} "
-            f'UNION ALL SELECT person_key, "on" FROM raw_service_events WHERE "on" >= {start}'
+            # Services: the first day of each whole month since, the events of the part-month.
+            "UNION ALL SELECT person_key, first_on FROM raw_service_months "
+            f"WHERE month >= DATE '{_first_whole_month(filters.start).isoformat()}' "
+            f'UNION ALL SELECT person_key, "on" FROM raw_service_events WHERE "on" >= {start} '
+            f"AND \"on\" < DATE '{_first_whole_month(filters.start).isoformat()}'"
             ") AS a GROUP BY person_key) AS act USING (person_key)"
         )
         froms.append("act.first_active")
@@ -329,14 +350,18 @@ def cohort_spans_sql(filters: Filters) -> str:
         WHERE member_from IS NOT NULL AND (member_until IS NULL OR member_until > member_from)"""
 
 
-def view_definitions(filters: Filters, *, everyone: bool = False) -> dict[str, str]:
+def view_definitions(
+    filters: Filters, *, everyone: bool = False, members: str = "cohort"
+) -> dict[str, str]:
     """The SQL of every view reports read, in the order to create them, over the
     ``raw_<table>`` views and the ``as_of()`` macro (the filters' day).
 
     ``cohort`` is the people a report is about. Every table about people is then cut both at
     the day and to the cohort, so a report reads only its cohort's rows without joining it
     (it joins ``cohort`` only for a person's attributes). ``everyone``: the cohort is known
-    to be every person of the store (no filter left anyone out), so no cut is needed."""
+    to be every person of the store (no filter left anyone out), so no cut is needed;
+    ``members``: where the cut reads the cohort's people from (a table of them, worked out
+    once, rather than the cohort's conditions again in every view)."""
     views: dict[str, str] = {}
     dated = {
         name: f"SELECT * FROM raw_{name} WHERE {column} <= as_of()"
@@ -369,17 +394,18 @@ def view_definitions(filters: Filters, *, everyone: bool = False) -> dict[str, s
         )
     if filters.start:
         start = _literal(filters.start.isoformat())
+        # Active in the period: assessed, referred or served (``UNION ALL``: a membership
+        # test needs no duplicates removed first).
         conditions.append(
             "person_key IN ("
             f"SELECT person_key FROM ({dated['assessments']}) AS a WHERE completed_on >= {start} "
-            f"UNION SELECT person_key FROM ({dated['referrals']}) AS r "
+            f"UNION ALL SELECT person_key FROM ({dated['referrals']}) AS r "
             f"WHERE requested_on >= {start} "
-            f"UNION SELECT person_key FROM ({dated['service_events']}) AS s "
-            f'WHERE "on" >= {start})'
+            f"UNION ALL {_period_service_users(filters)})"
         )
     views["people"] = "SELECT * FROM raw_people"
     views["cohort"] = "SELECT * FROM people WHERE " + " AND ".join(conditions)
-    in_cohort = "TRUE" if everyone else "person_key IN (SELECT person_key FROM cohort)"
+    in_cohort = "TRUE" if everyone else f"person_key IN (SELECT person_key FROM {members})"
     for name, sql in dated.items():
         table_in_cohort = "TRUE" if name == "referral_transitions" else in_cohort
         views[name] = f"{sql} AND {table_in_cohort}"
@@ -402,10 +428,16 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     views = view_definitions(filters)
     for name in ("person_tier", "people", "cohort"):
         db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {views[name]}")
+    # The cohort's people once: every view's cut reads them (the conditions — a tier as of
+    # the day, activity in the period — are not worked out again per view).
+    db.execute("CREATE OR REPLACE TEMP TABLE cohort_members AS SELECT person_key FROM cohort")
     counted = db.execute(
-        "SELECT (SELECT count(*) FROM cohort) = (SELECT count(*) FROM raw_people)"
+        "SELECT (SELECT count(*) FROM cohort_members) = (SELECT count(*) FROM raw_people)"
     ).fetchone()
-    if counted and counted[0]:
-        views = view_definitions(filters, everyone=True)
-    for name, sql in views.items():
-        db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+    views = view_definitions(
+        filters, everyone=bool(counted and counted[0]), members="cohort_members"
+    )
+    # One call for every view (one round trip instead of one per view).
+    db.execute(
+        ";\n".join(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}" for name, sql in views.items())
+    )
