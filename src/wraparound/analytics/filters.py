@@ -428,15 +428,17 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     views = view_definitions(filters)
     for name in ("person_tier", "people", "cohort"):
         db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {views[name]}")
-    # The cohort's people once: every view's cut reads them (the conditions — a tier as of
-    # the day, activity in the period — are not worked out again per view).
-    db.execute("CREATE OR REPLACE TEMP TABLE cohort_members AS SELECT person_key FROM cohort")
+    # Conditions on other tables (a tier as of the day, an organisation's enrolments,
+    # activity in the period) are worked out once, into the cohort's people, which every
+    # view's cut then reads; conditions on a person's own row are cheap to count directly.
+    source = "cohort"
+    if filters.tier or filters.organisation or filters.start:
+        db.execute("CREATE OR REPLACE TEMP TABLE cohort_members AS SELECT person_key FROM cohort")
+        source = "cohort_members"
     counted = db.execute(
-        "SELECT (SELECT count(*) FROM cohort_members) = (SELECT count(*) FROM raw_people)"
+        f"SELECT (SELECT count(*) FROM {source}) = (SELECT count(*) FROM raw_people)"
     ).fetchone()
-    views = view_definitions(
-        filters, everyone=bool(counted and counted[0]), members="cohort_members"
-    )
+    views = view_definitions(filters, everyone=bool(counted and counted[0]), members=source)
     # One call for every view (one round trip instead of one per view).
     db.execute(
         ";\n".join(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}" for name, sql in views.items())
