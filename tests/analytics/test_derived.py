@@ -241,3 +241,19 @@ def test_skipping_the_cut_for_everyone_changes_nothing(store):
             0
         ]
     )
+
+
+def test_a_snapshot_without_a_database_is_read_from_its_parquet_files(store, settings):
+    """A snapshot written before snapshots had a database still serves the dashboards
+    (the derived tables as views over its Parquet files), with the same figures."""
+    from wraparound.analytics import filters as filters_module
+    from wraparound.analytics.store import DATABASE, current_snapshot
+
+    with_database = [outcome.count(open_filtered(Filters(end=AS_OF))) for outcome in OUTCOMES]
+    (current_snapshot() / DATABASE).unlink()
+    filters_module._shared.clear()
+    db = open_filtered(Filters(end=AS_OF))
+    assert not db.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'store'"
+    ).fetchone()[0]
+    assert [outcome.count(db) for outcome in OUTCOMES] == with_database
