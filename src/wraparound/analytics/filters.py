@@ -231,6 +231,7 @@ def _period_service_users(filters: Filters) -> str:
 # report reads stay in memory for the next one instead of being read and decompressed
 # again by a new instance each time.
 _shared: dict[Path, duckdb.DuckDBPyConnection] = {}
+DASHBOARD_MEMORY_LIMIT = "2GB"
 _shared_lock = threading.Lock()
 
 
@@ -247,6 +248,8 @@ def _shared_store(snapshot: Path) -> duckdb.DuckDBPyConnection:
         if instance is not None:
             return instance
         instance = duckdb.connect(":memory:")
+        # Each web process keeps one; bounded so that several cannot take the machine.
+        instance.execute(f"SET memory_limit = {_literal(DASHBOARD_MEMORY_LIMIT)}")
         database = snapshot / DATABASE
         if database.exists():
             instance.execute(f"ATTACH {_literal(str(database))} AS store (READ_ONLY)")
