@@ -46,7 +46,7 @@ def cost_benefit_by_group(
                    sum(uc.cost) FILTER (WHERE e.occurred_on >= p.entry
                                           AND date_diff('day', p.entry, e.occurred_on)
                                               < p.days_after) AS after_cost
-            FROM p JOIN crisis_events e USING (person_key) JOIN {unit} ON uc.kind = e.kind
+            FROM p JOIN crisis_near_entry e USING (person_key) JOIN {unit} ON uc.kind = e.kind
             GROUP BY p.person_key
         ), support AS (
             SELECT p.person_key, sum(s.cost) AS support

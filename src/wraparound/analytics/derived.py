@@ -87,6 +87,19 @@ DERIVED: tuple[Derived, ...] = (
         """,
     ),
     Derived(
+        "crisis_near_entry",
+        "Crisis events of case-managed people in the year before their case opened and the "
+        "year after (a tenth of all crisis events): crisis use and costs before and after "
+        "entry read these alone.",
+        """
+        SELECT e.person_key, e.kind, e.occurred_on
+        FROM crisis_events e JOIN people p ON p.person_key = e.person_key
+        WHERE p.case_managed
+          AND e.occurred_on >= p.case_opened_on - INTERVAL 365 DAY
+          AND e.occurred_on < p.case_opened_on + INTERVAL 365 DAY
+        """,
+    ),
+    Derived(
         "person_groups",
         "Each person's population groups, one row per group (none for people in none): "
         "breakdowns by group join it rather than unnesting a list per row.",

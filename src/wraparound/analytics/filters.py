@@ -173,6 +173,7 @@ DATED = {
 DERIVED_AS_OF = {
     "score_pairs": "valid_from <= as_of() AND (valid_until IS NULL OR valid_until > as_of())",
     "score_days": "completed_on <= as_of()",
+    "crisis_near_entry": "occurred_on <= as_of()",
     # Read only up to each person's days followed (``CRISIS_PEOPLE``), which end by as_of().
     "support_after_entry": "TRUE",
 }

@@ -371,7 +371,7 @@ def crisis_rates(db: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                                       AND e.occurred_on < p.entry),
                    count(*) FILTER (WHERE e.occurred_on >= p.entry
                                       AND date_diff('day', p.entry, e.occurred_on) < p.days_after)
-            FROM crisis_events e JOIN ({people_sql}) p USING (person_key)
+            FROM crisis_near_entry e JOIN ({people_sql}) p USING (person_key)
             GROUP BY e.kind ORDER BY e.kind
             """
         ).fetchall()

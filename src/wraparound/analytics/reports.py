@@ -134,15 +134,21 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             WHERE {_since(filters, "started_on")} AND {own}"""
     )
     # Services delivered in the period, per person, service, organisation and month; then
-    # per person, for the breakdowns by place and group.
+    # per person and service, once, for the people served by service, place and group.
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW s AS
             SELECT * FROM period_service_months WHERE {own}"""
     )
     db.execute(
+        """CREATE OR REPLACE TEMP TABLE person_services AS
+           SELECT person_key, service_id, sum(events) AS events, sum(units) AS units,
+                  sum(cost) AS cost
+           FROM s GROUP BY person_key, service_id"""
+    )
+    db.execute(
         """CREATE OR REPLACE TEMP TABLE served AS
            SELECT person_key, sum(events) AS events, sum(cost) AS cost
-           FROM s GROUP BY person_key"""
+           FROM person_services GROUP BY person_key"""
     )
     monthly = rows_of(
         db,
@@ -279,9 +285,9 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     services = _names("service", filters.network_id)
     by_service = rows_of(
         db,
-        """SELECT service_id, sum(events) AS service_events, count(DISTINCT person_key) AS people,
+        """SELECT service_id, sum(events) AS service_events, count(*) AS people,
                   sum(units) AS units, sum(cost) AS cost
-           FROM s GROUP BY service_id""",
+           FROM person_services GROUP BY service_id""",
     )
     for row in by_service:
         row["service"] = services.get(row.pop("service_id"), "Unknown service")
