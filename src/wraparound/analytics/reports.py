@@ -153,25 +153,24 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     monthly = rows_of(
         db,
         f"""
-        WITH months AS (
-            SELECT date_trunc('month', requested_on) AS month FROM r
-            UNION SELECT date_trunc('month', started_on) FROM e
-            UNION SELECT month FROM s
-        ), ref AS (
-            SELECT date_trunc('month', requested_on) AS month, count(*) AS made,
+        WITH ref AS (
+            SELECT CAST(date_trunc('month', requested_on) AS DATE) AS month, count(*) AS made,
                    count(*) FILTER (WHERE accepted_on <= {as_of}) AS accepted,
                    count(*) FILTER (WHERE status = 'completed'
                                     AND closed_on <= {as_of}) AS completed,
                    median({DAYS_TO_ACCEPT}) AS days_to_accept
             FROM r GROUP BY 1
         ), enr AS (
-            SELECT date_trunc('month', started_on) AS month, count(*) AS n FROM e GROUP BY 1
+            SELECT CAST(date_trunc('month', started_on) AS DATE) AS month, count(*) AS n
+            FROM e GROUP BY 1
         ),
         svc AS (
             SELECT month, sum(events) AS n, sum(units) AS units, sum(cost) AS cost
             FROM s GROUP BY 1
-        )
-        SELECT CAST(m.month AS DATE) AS month, coalesce(ref.made, 0) AS referrals_made,
+        ),
+        -- Every month with any of them (from the sums, not another pass over the rows).
+        months AS (SELECT month FROM ref UNION SELECT month FROM enr UNION SELECT month FROM svc)
+        SELECT m.month, coalesce(ref.made, 0) AS referrals_made,
                coalesce(ref.accepted, 0) AS referrals_accepted,
                coalesce(ref.completed, 0) AS referrals_completed,
                ref.days_to_accept AS median_days_to_accept, coalesce(enr.n, 0) AS enrolments,
