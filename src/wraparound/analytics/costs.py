@@ -32,7 +32,8 @@ def cost_benefit_by_group(
     entry, the net saving and the return per £ — in one grouped pass.
 
     Before: the crisis costs of the year before entry over the people; after: those from
-    entry to the end of follow-up over the person-years followed (``CRISIS_PEOPLE``)."""
+    entry to the end of follow-up over the person-years followed (``CRISIS_PEOPLE``).
+    Reads everyone's tier from ``tiers`` (made by ``costs``)."""
     costs = ", ".join(f"('{kind}', {float(amount)})" for kind, amount in unit_costs.items())
     unit = f"(VALUES {costs}) AS uc(kind, cost)" if costs else "(SELECT '' AS kind, 0.0 AS cost)"
     rows = rows_of(
@@ -60,7 +61,7 @@ def cost_benefit_by_group(
         ), groups AS (
             SELECT person_key, 'everyone' AS grp FROM per_person
             UNION ALL
-            SELECT person_key, 'tier:' || tier FROM person_tier
+            SELECT person_key, 'tier:' || tier FROM tiers
             WHERE person_key IN (SELECT person_key FROM per_person)
             UNION ALL
             SELECT person_key, 'group:' || group_code FROM raw_person_groups
@@ -108,7 +109,7 @@ def _support_people(db: duckdb.DuckDBPyConnection) -> None:
            SELECT s.person_key, s.cost, c.case_managed, t.tier
            FROM (SELECT person_key, sum(cost) AS cost FROM period_service_months
                  GROUP BY person_key) AS s
-           JOIN cohort c USING (person_key) LEFT JOIN person_tier t USING (person_key)"""
+           JOIN cohort c USING (person_key) LEFT JOIN tiers t USING (person_key)"""
     )
 
 
@@ -141,6 +142,8 @@ def costs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
         Col("cost", "Cost of support (£)"),
         Col("per_person", "Per person (£)"),
     ]
+    # Everyone's tier on the day, once (the support tables and the cost-benefit both read it).
+    db.execute("CREATE OR REPLACE TEMP TABLE tiers AS SELECT * FROM person_tier")
     _support_people(db)
     by_tier = _support_by(db, "coalesce(tier, 'not assessed')")
     result.tables.append(
