@@ -286,20 +286,27 @@ def open_filtered(filters: Filters) -> duckdb.DuckDBPyConnection:
 TIER_ORDER = "date_diff('day', DATE '1970-01-01', completed_on) * 10000000000 + assessment_id"
 
 
+def _own_conditions(filters: Filters, prefix: str) -> list[str]:
+    """The filters that are conditions on a person's own row (network, area, group), on the
+    people table named by ``prefix``: the same in ``cohort`` and in its spans."""
+    conditions = []
+    if filters.network_id:
+        conditions.append(f"{prefix}network_id = {int(filters.network_id)}")
+    if filters.area:
+        code = _literal(filters.area)
+        conditions.append(f"({prefix}area_code = {code} OR {prefix}district_code = {code})")
+    if filters.group:
+        conditions.append(f"list_contains({prefix}population_groups, {_literal(filters.group)})")
+    return conditions
+
+
 def cohort_spans_sql(filters: Filters) -> str:
     """The cohort on every day at once: one row per person and span of days they are in it
     (``member_from``, ``member_until`` exclusive or null), so that ``cohort`` as of a day is
     exactly the people with a span holding that day (a test keeps the two equal). For a
     series over days in one pass (shared targets by quarter)."""
     known = "least(p.registered_on, coalesce(p.case_opened_on, p.registered_on))"
-    static = ["TRUE"]
-    if filters.network_id:
-        static.append(f"p.network_id = {int(filters.network_id)}")
-    if filters.area:
-        code = _literal(filters.area)
-        static.append(f"(p.area_code = {code} OR p.district_code = {code})")
-    if filters.group:
-        static.append(f"list_contains(p.population_groups, {_literal(filters.group)})")
+    static = ["TRUE", *_own_conditions(filters, "p.")]
     froms = [known]
     joins = []
     if filters.organisation:
@@ -377,14 +384,10 @@ def view_definitions(
     )
     # Known to the network by then: registered, or in a case (a record may be registered
     # after the case that brought the person, e.g. when merged or migrated).
-    conditions = ["least(registered_on, coalesce(case_opened_on, registered_on)) <= as_of()"]
-    if filters.network_id:
-        conditions.append(f"network_id = {int(filters.network_id)}")
-    if filters.area:
-        code = _literal(filters.area)
-        conditions.append(f"(area_code = {code} OR district_code = {code})")
-    if filters.group:
-        conditions.append(f"list_contains(population_groups, {_literal(filters.group)})")
+    conditions = [
+        "least(registered_on, coalesce(case_opened_on, registered_on)) <= as_of()",
+        *_own_conditions(filters, ""),
+    ]
     if filters.organisation:
         org = int(filters.organisation)
         conditions.append(
