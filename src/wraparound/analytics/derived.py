@@ -141,7 +141,6 @@ def _outcome_units() -> Derived:
 
 
 DERIVED += (_outcome_units(),)
-DERIVED_BY_NAME = {d.name: d for d in DERIVED}
 
 
 def with_prefix(sql: str, prefix: str) -> str:
