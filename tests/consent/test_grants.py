@@ -225,6 +225,54 @@ def test_counting_everyone_from_the_grants_agrees_with_the_list(personas, cap):
         assert visible_people_count(actor(user), cap=cap) == listed, user.username
 
 
+def test_the_capped_count_is_exact_at_every_cap_when_recipients_overlap(personas):
+    """Each recipient contributes at most cap + 1 people to the count; the union of those
+    parts must still give the list's capped count at every cap, whether one recipient alone
+    passes the cap, only their union does, or neither."""
+    partner_org = personas.partner_org
+    registered = [
+        f.PersonFactory(network=personas.network, registered_by=partner_org) for _ in range(5)
+    ]
+    for person in registered[3:]:  # two people seen both ways
+        make_consent(person, sector=partner_org.sector, categories=["identity"])
+    for _ in range(3):  # three seen through the sector only
+        person = f.PersonFactory(network=personas.network, registered_by=personas.one_stop)
+        make_consent(person, sector=partner_org.sector, categories=["identity"])
+    partner = actor(personas.partner)
+    assert visible_people(partner).count() >= 8
+    for cap in range(12):
+        listed = capped_count(visible_people(actor(personas.partner)), cap)
+        assert visible_people_count(partner, cap=cap) == listed, cap
+
+
+def test_the_visibility_filter_keeps_its_meaning_inside_other_queries(personas):
+    """visible_people's filter is written as SQL on the outer person column; nested in a
+    subquery, a join or an EXISTS (where Django renames the tables), it must still refer to
+    the right person."""
+    from django.db.models import Exists, OuterRef
+
+    from wraparound.cases.models import Case
+    from wraparound.people.models import Person
+
+    seen = f.PersonFactory(network=personas.network, registered_by=personas.partner_org)
+    unseen = f.PersonFactory(network=personas.network, registered_by=personas.one_stop)
+    for person in (seen, unseen):
+        f.CaseFactory(person=person, lead_organisation=personas.one_stop)
+    partner = actor(personas.partner)
+    visible = set(visible_people(partner).values_list("pk", flat=True))
+    assert seen.pk in visible and unseen.pk not in visible
+    as_subquery = Person.objects.filter(pk__in=visible_people(partner).values("pk"))
+    assert set(as_subquery.values_list("pk", flat=True)) == visible
+    excluded = Person.objects.exclude(pk__in=visible_people(partner))
+    assert seen.pk not in set(excluded.values_list("pk", flat=True))
+    cases = Case.objects.filter(person__in=visible_people(partner))
+    assert set(cases.values_list("person_id", flat=True)) == {seen.pk}
+    correlated = Case.objects.filter(
+        Exists(visible_people(partner).filter(pk=OuterRef("person_id")))
+    )
+    assert set(correlated.values_list("person_id", flat=True)) == {seen.pk}
+
+
 def test_an_organisation_keeps_sight_of_someone_whose_record_it_registered_was_merged(personas):
     """Through chains of merges: A (registered by the partner) into B, B into C."""
     from wraparound.people.merge import person_merge

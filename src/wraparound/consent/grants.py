@@ -12,9 +12,14 @@ consents, legal bases and break-glass expire in lists exactly when ``decide`` sa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, Expression, F
+from django.db.models.sql.compiler import SQLCompiler
 
 from wraparound.cases.models import Case
 from wraparound.consent.models import (
@@ -272,3 +277,90 @@ def grant_drift(*, network_id: int | None = None) -> list[int]:
             stored[grant.person_id].add(_grant_key(grant))
         drifted += [pk for pk in batch if expected[pk] != stored[pk]]
     return drifted
+
+
+def _grant_conditions(
+    connection: BaseDatabaseWrapper, alias: str, recipients: Sequence[str], now: datetime
+) -> tuple[str, list[Any]]:
+    """``recipient IN (...)`` and "in force at ``now``" on the grants table under ``alias``."""
+    quote = connection.ops.quote_name
+    moment = AccessGrant._meta.get_field("valid_until").get_db_prep_value(now, connection)
+    marks = ", ".join(["%s"] * len(recipients))
+    sql = (
+        f"{alias}.{quote('recipient')} IN ({marks}) AND {alias}.{quote('valid_until')} > %s"
+        f" AND {alias}.{quote('valid_from')} <= %s"
+    )
+    return sql, [*recipients, moment, moment]
+
+
+class GrantInForce(Expression):
+    """``EXISTS`` a grant in force at ``now`` for one of ``recipients`` on the person of the
+    outer query: the filter of ``visible_people``.
+
+    The same SQL as ``Exists(AccessGrant.objects.filter(person=OuterRef("pk"), ...))``, but
+    written directly: building that subquery through the ORM cost more than the database
+    spent running it, on every list page (ADR 0006). The outer person column is an ordinary
+    resolved expression, so the filter survives being nested in other queries.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, recipients: Sequence[str], now: datetime, person: Any = None) -> None:
+        super().__init__()
+        self.recipients = tuple(recipients)
+        self.now = now
+        self.person = person if person is not None else F("pk")
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.person]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.person,) = exprs
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any]]:
+        person_sql, person_params = compiler.compile(self.person)
+        quote = connection.ops.quote_name
+        alias = quote("wa_grant")
+        conditions, params = _grant_conditions(connection, alias, self.recipients, self.now)
+        # Names are the model's, quoted; every value is a parameter.
+        sql = (
+            f"EXISTS (SELECT 1 FROM {quote(AccessGrant._meta.db_table)} {alias}"  # noqa: S608
+            f" WHERE {alias}.{quote('person_id')} = {person_sql} AND {conditions})"
+        )
+        return sql, [*person_params, *params]
+
+
+def count_people_granted(
+    recipients: Sequence[str], now: datetime, *, cap: int, using: str = "default"
+) -> int:
+    """How many distinct people the grants in force at ``now`` for ``recipients`` cover,
+    counting no further than ``cap + 1``.
+
+    Each recipient gives at most its first ``cap + 1`` people in person order (a short range
+    of ``access_grant_by_recipient`` that stops early, however many people the recipient
+    may see) and the union of those parts is counted. That is exact up to the cap: if any
+    recipient has more than the cap, its own part already reaches it; if none has, every
+    part is whole. Written as SQL: the ORM has no DISTINCT count over a union, and building
+    one query per recipient through it cost more than running them.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(AccessGrant._meta.db_table)
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, recipient in enumerate(recipients):
+        conditions, part_params = _grant_conditions(connection, "g", [recipient], now)
+        parts.append(  # names are the model's, quoted; every value is a parameter
+            f"SELECT person_id FROM (SELECT DISTINCT g.{quote('person_id')} AS person_id"  # noqa: S608
+            f" FROM {table} g WHERE {conditions} ORDER BY g.{quote('person_id')} LIMIT %s)"
+            f" part_{i}"
+        )
+        params += [*part_params, cap + 1]
+    with connection.cursor() as cursor:
+        union = " UNION ALL ".join(parts)
+        cursor.execute(f"SELECT COUNT(DISTINCT person_id) FROM ({union}) parts", params)  # noqa: S608
+        (count,) = cursor.fetchone()
+    return min(count, cap + 1)

@@ -27,7 +27,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from wraparound.accounts.actor import Actor
@@ -39,9 +39,13 @@ from wraparound.consent.categories import (
     DataCategory,
     category_label,
 )
-from wraparound.consent.grants import recipients_of, registrations
+from wraparound.consent.grants import (
+    GrantInForce,
+    count_people_granted,
+    recipients_of,
+    registrations,
+)
 from wraparound.consent.models import (
-    AccessGrant,
     BreakGlass,
     Consent,
     GrantedNameToken,
@@ -262,14 +266,10 @@ def visible_people(actor: Actor) -> QuerySet[Person]:
     if membership is None or not membership.is_active:
         return Person.objects.none()
     org = membership.organisation
-    now = timezone.now()
-    grants = AccessGrant.objects.filter(
-        person_id=OuterRef("pk"),
-        recipient__in=recipients_of(org, membership.user_id),
-        valid_until__gt=now,
-        valid_from__lte=now,
+    recipients = recipients_of(org, membership.user_id)
+    return Person.objects.filter(
+        GrantInForce(recipients, timezone.now()), network_id=org.network_id
     )
-    return Person.objects.filter(Exists(grants), network_id=org.network_id)
 
 
 def visible_people_named(actor: Actor, token_filter: Q) -> QuerySet[Person]:
@@ -295,25 +295,15 @@ def visible_people_named(actor: Actor, token_filter: Q) -> QuerySet[Person]:
 def visible_people_count(actor: Actor, *, cap: int) -> int:
     """How many people ``visible_people(actor)`` holds, counting no further than ``cap + 1``.
 
-    Counted from the grants side: a capped count of the filtered person list has to walk the
-    whole name index until it has found ``cap + 1`` visible people, probing each; the grants
-    of the actor's recipients are a short range of one index. Grant keys are network-scoped,
-    so the two counts agree (a test keeps them equal)."""
+    Counted from the grants side (``grants.count_people_granted``): a capped count of the
+    filtered person list has to walk the whole name index until it has found ``cap + 1``
+    visible people, probing each. Grant keys are network-scoped, so the count agrees with
+    the list (a test keeps them equal)."""
     membership = actor.membership
     if membership is None or not membership.is_active:
         return 0
-    now = timezone.now()
-    granted = (
-        AccessGrant.objects.filter(
-            recipient__in=recipients_of(membership.organisation, membership.user_id),
-            valid_until__gt=now,
-            valid_from__lte=now,
-        )
-        .order_by()
-        .values("person_id")
-        .distinct()
-    )
-    return granted[: cap + 1].count()
+    recipients = recipients_of(membership.organisation, membership.user_id)
+    return count_people_granted(recipients, timezone.now(), cap=cap)
 
 
 def is_privacy_officer(actor: Actor, *, network_id: int | None = None) -> bool:

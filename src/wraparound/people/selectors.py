@@ -316,14 +316,43 @@ def person_timeline(*, actor: Actor, person: Person) -> QuerySet[AuditEvent]:
     return events.order_by("-occurred_at", "-id")
 
 
+# What a list row shows of a person and of their active cases (the search page and the API
+# list); nothing more is read, so no one's full record (nor a worker's password hash) is
+# loaded to draw a line of a table.
+LIST_PERSON_FIELDS = (
+    "network_id",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "date_of_birth_is_approximate",
+    "address_withheld",
+    "postcode",
+    "sort_name",
+)
+LIST_CASE_FIELDS = (
+    "person_id",
+    "status",
+    "opened_on",
+    "lead_organisation__slug",
+    "lead_organisation__name",
+    "key_worker__username",
+    "key_worker__display_name",
+    "key_worker__first_name",
+    "key_worker__last_name",
+)
+
+
 def people_for_lists(people: QuerySet[Person]) -> QuerySet[Person]:
     """Add what list pages show beside each person, in a fixed number of queries."""
-    return people.select_related("area").prefetch_related(
+    return people.only(*LIST_PERSON_FIELDS).prefetch_related(
         Prefetch(
             "cases",
-            queryset=Case.objects.exclude(status=CaseStatus.CLOSED).select_related(
-                "lead_organisation", "key_worker"
-            ),
+            queryset=Case.objects.exclude(status=CaseStatus.CLOSED)
+            .select_related("lead_organisation", "key_worker")
+            .only(*LIST_CASE_FIELDS),
             to_attr="active_cases",
         )
     )
+
+
