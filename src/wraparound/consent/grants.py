@@ -310,7 +310,7 @@ class GrantInForce(Expression):
         super().__init__()
         self.recipients = tuple(recipients)
         self.now = now
-        self.person = person if person is not None else F("pk")
+        self.person: Any = person if person is not None else F("pk")
 
     def get_source_expressions(self) -> list[Any]:
         return [self.person]

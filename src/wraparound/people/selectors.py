@@ -354,5 +354,3 @@ def people_for_lists(people: QuerySet[Person]) -> QuerySet[Person]:
             to_attr="active_cases",
         )
     )
-
-
