@@ -221,6 +221,42 @@ def test_period_services_equal_the_events_of_the_period(store, start, end):
     assert events
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(start=D(2024, 9, 1)),
+        Filters(network_id=1, start=D(2025, 11, 20)),
+        Filters(network_id=1, tier="supported", organisation=12, start=D(2024, 6, 15)),
+    ],
+    ids=lambda f: f.describe(),
+)
+def test_a_period_to_the_present_reads_each_persons_last_activity(store, filters):
+    """Past the store's last activity, "active in the period" is read from each person's
+    last day of activity; it must pick exactly the people the period's activity does."""
+    db = open_filtered(filters)  # no end: the period runs to today
+    latest = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()[0]
+    assert latest is not None and latest <= filters.as_of
+    views = view_definitions(filters, latest_activity=latest)
+    assert "raw_person_last_active" in views["cohort"]
+
+    def cohort(views: dict[str, str]) -> set[str]:
+        for name in ("person_tier", "people", "cohort"):
+            db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {views[name]}")
+        return {k for (k,) in db.execute("SELECT person_key FROM cohort").fetchall()}
+
+    from_last_activity = cohort(views)
+    from_the_period = cohort(view_definitions(filters))
+    assert from_last_activity == from_the_period
+    assert from_the_period and len(from_the_period) < 120
+    # Before the last activity, the period's own activity is read.
+    assert (
+        "raw_person_last_active"
+        not in view_definitions(
+            replace(filters, end=latest - dt.timedelta(days=1)), latest_activity=latest
+        )["cohort"]
+    )
+
+
 def test_skipping_the_cut_for_everyone_changes_nothing(store):
     db = open_filtered(Filters(end=AS_OF))  # every person of the store: no cut
     assert (

@@ -106,6 +106,21 @@ DERIVED: tuple[Derived, ...] = (
         "SELECT person_key, unnest(population_groups) AS group_code FROM people",
     ),
     Derived(
+        "person_last_active",
+        "Each person's last day of activity (an assessment, a referral or a service), for "
+        "the people active in a period that runs to the present: on a day after everyone's "
+        "last activity, active since a start is a condition on one row per person, instead "
+        "of a pass over the activity of the period (``filters.view_definitions``).",
+        """
+        SELECT person_key, max(day) AS last_active_on FROM (
+            SELECT person_key, completed_on AS day FROM assessments
+            UNION ALL SELECT person_key, requested_on FROM referrals
+            UNION ALL SELECT person_key, "on" FROM service_events
+        ) AS activity
+        GROUP BY person_key
+        """,
+    ),
+    Derived(
         "service_months",
         "Service events per person, service, organisation and month: their number, units, "
         "cost and first day (an eighth of the rows of the events). Whole months come from "

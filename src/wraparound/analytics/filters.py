@@ -362,7 +362,11 @@ def cohort_spans_sql(filters: Filters) -> str:
 
 
 def view_definitions(
-    filters: Filters, *, everyone: bool = False, members: str = "cohort"
+    filters: Filters,
+    *,
+    everyone: bool = False,
+    members: str = "cohort",
+    latest_activity: dt.date | None = None,
 ) -> dict[str, str]:
     """The SQL of every view reports read, in the order to create them, over the
     ``raw_<table>`` views and the ``as_of()`` macro (the filters' day).
@@ -372,7 +376,9 @@ def view_definitions(
     (it joins ``cohort`` only for a person's attributes). ``everyone``: the cohort is known
     to be every person of the store (no filter left anyone out), so no cut is needed;
     ``members``: where the cut reads the cohort's people from (a table of them, worked out
-    once, rather than the cohort's conditions again in every view)."""
+    once, rather than the cohort's conditions again in every view); ``latest_activity``: the
+    store's last day of any activity, when known (a period running to or past it is read
+    from each person's last activity)."""
     views: dict[str, str] = {}
     dated = {
         name: f"SELECT * FROM raw_{name} WHERE {column} <= as_of()"
@@ -399,7 +405,14 @@ def view_definitions(
             f"person_key IN (SELECT person_key FROM person_tier WHERE tier = "
             f"{_literal(filters.tier)})"
         )
-    if filters.start:
+    if filters.start and latest_activity is not None and filters.as_of >= latest_activity:
+        # Nobody has activity after the period's end, so active in it is active since its
+        # start: one row per person rather than the period's activity.
+        conditions.append(
+            "person_key IN (SELECT person_key FROM raw_person_last_active "
+            f"WHERE last_active_on >= {_literal(filters.start.isoformat())})"
+        )
+    elif filters.start:
         start = _literal(filters.start.isoformat())
         # Active in the period: assessed, referred or served (``UNION ALL``: a membership
         # test needs no duplicates removed first).
@@ -432,7 +445,11 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     """(Re)define the views reports read over the ``raw_<table>`` views for these filters
     (``view_definitions``): ``as_of()``, ``cohort`` and every table cut to both."""
     db.execute(f"CREATE OR REPLACE TEMP MACRO as_of() AS DATE '{filters.as_of.isoformat()}'")
-    views = view_definitions(filters)
+    latest_activity = None
+    if filters.start:
+        found = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()
+        latest_activity = found[0] if found else None
+    views = view_definitions(filters, latest_activity=latest_activity)
     for name in ("person_tier", "people", "cohort"):
         db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {views[name]}")
     # Conditions on other tables (a tier as of the day, an organisation's enrolments,
@@ -445,7 +462,12 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     counted = db.execute(
         f"SELECT (SELECT count(*) FROM {source}) = (SELECT count(*) FROM raw_people)"
     ).fetchone()
-    views = view_definitions(filters, everyone=bool(counted and counted[0]), members=source)
+    views = view_definitions(
+        filters,
+        everyone=bool(counted and counted[0]),
+        members=source,
+        latest_activity=latest_activity,
+    )
     # One call for every view (one round trip instead of one per view).
     db.execute(
         ";\n".join(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}" for name, sql in views.items())
