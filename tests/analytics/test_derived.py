@@ -257,6 +257,48 @@ def test_a_period_to_the_present_reads_each_persons_last_activity(store, filters
     )
 
 
+@pytest.mark.parametrize("filters", [Filters(), Filters(network_id=1, area="D1")], ids=str)
+def test_all_time_services_per_person_are_the_totals_kept_at_refresh(store, filters):
+    """A period from the beginning to the present reads each person's service totals kept
+    at refresh; they must equal the cohort's events summed, and a period that ends before
+    the last activity must still sum its own months."""
+    db = open_filtered(filters)
+    assert (
+        "raw_person_service_totals"
+        in db.execute(
+            "SELECT sql FROM duckdb_views() WHERE view_name = 'period_person_services'"
+        ).fetchone()[0]
+    )
+    query = (
+        "SELECT person_key, service_id, organisation_id, events, units, cost "
+        "FROM period_person_services ORDER BY ALL"
+    )
+    kept = db.execute(query).fetchall()
+    summed = db.execute(
+        "SELECT person_key, service_id, organisation_id, count(*), sum(units), sum(cost) "
+        "FROM raw_service_events WHERE person_key IN (SELECT person_key FROM cohort) "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert kept == summed and kept
+    apply_filters(db, replace(filters, end=AS_OF))
+    assert (
+        "raw_person_service_totals"
+        not in db.execute(
+            "SELECT sql FROM duckdb_views() WHERE view_name = 'period_person_services'"
+        ).fetchone()[0]
+    )
+    to_as_of = db.execute(query).fetchall()
+    assert (
+        to_as_of
+        == db.execute(
+            "SELECT person_key, service_id, organisation_id, count(*), sum(units), sum(cost) "  # noqa: S608
+            "FROM raw_service_events WHERE person_key IN (SELECT person_key FROM cohort) "
+            f"AND \"on\" <= DATE '{AS_OF}' GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    )
+    assert to_as_of != kept
+
+
 def test_skipping_the_cut_for_everyone_changes_nothing(store):
     db = open_filtered(Filters(end=AS_OF))  # every person of the store: no cut
     assert (

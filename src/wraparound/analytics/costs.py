@@ -107,7 +107,7 @@ def _support_people(db: duckdb.DuckDBPyConnection) -> None:
     db.execute(
         """CREATE OR REPLACE TEMP TABLE support_people AS
            SELECT s.person_key, s.cost, c.case_managed, t.tier
-           FROM (SELECT person_key, sum(cost) AS cost FROM period_service_months
+           FROM (SELECT person_key, sum(cost) AS cost FROM period_person_services
                  GROUP BY person_key) AS s
            JOIN cohort c USING (person_key) LEFT JOIN tiers t USING (person_key)"""
     )

@@ -106,6 +106,19 @@ DERIVED: tuple[Derived, ...] = (
         "SELECT person_key, unnest(population_groups) AS group_code FROM people",
     ),
     Derived(
+        "person_service_totals",
+        "Service events per person, service and organisation over all time: their number, "
+        "units and cost (a fifth of the rows of the months). A period running from the "
+        "beginning to the present reads each person's totals here (``filters``, "
+        "``period_person_services``).",
+        """
+        SELECT person_key, service_id, organisation_id,
+               count(*) AS events, sum(units) AS units, sum(cost) AS cost
+        FROM service_events
+        GROUP BY person_key, service_id, organisation_id
+        """,
+    ),
+    Derived(
         "person_last_active",
         "Each person's last day of activity (an assessment, a referral or a service), for "
         "the people active in a period that runs to the present: on a day after everyone's "

@@ -438,6 +438,18 @@ def view_definitions(
     views["period_service_months"] = (
         f"SELECT * FROM ({_period_months(filters)}) AS m WHERE {in_cohort}"
     )
+    # The period's services per person, service and organisation. A period from the
+    # beginning to after everyone's last activity is all time: the totals kept at refresh.
+    if not filters.start and latest_activity is not None and filters.as_of >= latest_activity:
+        views["period_person_services"] = (
+            "SELECT person_key, service_id, organisation_id, events, units, cost "
+            f"FROM raw_person_service_totals WHERE {in_cohort}"
+        )
+    else:
+        views["period_person_services"] = (
+            "SELECT person_key, service_id, organisation_id, sum(events) AS events, "
+            "sum(units) AS units, sum(cost) AS cost FROM period_service_months GROUP BY ALL"
+        )
     return views
 
 
@@ -445,10 +457,8 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     """(Re)define the views reports read over the ``raw_<table>`` views for these filters
     (``view_definitions``): ``as_of()``, ``cohort`` and every table cut to both."""
     db.execute(f"CREATE OR REPLACE TEMP MACRO as_of() AS DATE '{filters.as_of.isoformat()}'")
-    latest_activity = None
-    if filters.start:
-        found = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()
-        latest_activity = found[0] if found else None
+    found = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()
+    latest_activity = found[0] if found else None
     views = view_definitions(filters, latest_activity=latest_activity)
     for name in ("person_tier", "people", "cohort"):
         db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {views[name]}")

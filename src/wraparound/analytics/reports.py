@@ -133,17 +133,18 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             SELECT * FROM enrolments
             WHERE {_since(filters, "started_on")} AND {own}"""
     )
-    # Services delivered in the period, per person, service, organisation and month; then
-    # per person and service, once, for the people served by service, place and group.
+    # Services delivered in the period, per person, service, organisation and month (for
+    # the months and organisations); per person and service, once, for the people served
+    # by service, place and group.
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW s AS
             SELECT * FROM period_service_months WHERE {own}"""
     )
     db.execute(
-        """CREATE OR REPLACE TEMP TABLE person_services AS
+        f"""CREATE OR REPLACE TEMP TABLE person_services AS
            SELECT person_key, service_id, sum(events) AS events, sum(units) AS units,
                   sum(cost) AS cost
-           FROM s GROUP BY person_key, service_id"""
+           FROM period_person_services WHERE {own} GROUP BY person_key, service_id"""
     )
     db.execute(
         """CREATE OR REPLACE TEMP TABLE served AS
