@@ -62,11 +62,10 @@ def cost_benefit_by_group(
             SELECT person_key, 'everyone' AS grp FROM per_person
             UNION ALL
             SELECT person_key, 'tier:' || tier FROM tiers
-            WHERE person_key IN (SELECT person_key FROM per_person)
             UNION ALL
             SELECT person_key, 'group:' || group_code FROM raw_person_groups
-            WHERE person_key IN (SELECT person_key FROM per_person)
         )
+        -- The join keeps each group's people of per_person (an inner join, not IN: faster).
         SELECT g.grp, count(*) AS people, sum(before_cost) / count(*) AS before,
                sum(after_cost) / (sum(days_after) / 365.0) AS after,
                sum(support) / (sum(days_after) / 365.0) AS support

@@ -425,26 +425,37 @@ def view_definitions(
         )
     views["people"] = "SELECT * FROM raw_people"
     views["cohort"] = "SELECT * FROM people WHERE " + " AND ".join(conditions)
-    in_cohort = "TRUE" if everyone else f"person_key IN (SELECT person_key FROM {members})"
-    for name, sql in dated.items():
-        table_in_cohort = "TRUE" if name == "referral_transitions" else in_cohort
-        views[name] = f"{sql} AND {table_in_cohort}"
+
+    def cut(source: str, condition: str = "TRUE") -> str:
+        """The rows of ``source`` meeting ``condition``, of the cohort's people only. An inner
+        join with the members (one row each), not ``IN``: DuckDB then narrows the scan of
+        ``source`` to the members' range of keys and probes a plain hash table, several
+        times faster on tens of millions of rows than its semi-join."""
+        if everyone:
+            return f"SELECT * FROM {source} AS cut_source WHERE {condition}"
+        return (
+            f"SELECT cut_source.* FROM {source} AS cut_source "
+            f"JOIN (SELECT person_key FROM {members}) AS cut_members USING (person_key) "
+            f"WHERE {condition}"
+        )
+
+    for name, column in DATED.items():
+        condition = f"{column} <= as_of()"
+        if name == "referral_transitions":  # not about a person: cut with their referrals
+            views[name] = dated[name]
+        else:
+            views[name] = cut(f"raw_{name}", condition)
     for name, condition in DERIVED_AS_OF.items():
-        views[name] = f"SELECT * FROM raw_{name} WHERE {condition} AND {in_cohort}"
+        views[name] = cut(f"raw_{name}", condition)
     # The cohort's rows whatever their day, for outcomes' dated units (``outcomes.T``).
     views["cohort_people"] = "SELECT * FROM cohort"
     for name in ("score_pairs", "domain_scores", "crisis_events", "goals", "outcome_units"):
-        views[f"cohort_{name}"] = f"SELECT * FROM raw_{name} WHERE {in_cohort}"
-    views["period_service_months"] = (
-        f"SELECT * FROM ({_period_months(filters)}) AS m WHERE {in_cohort}"
-    )
+        views[f"cohort_{name}"] = cut(f"raw_{name}")
+    views["period_service_months"] = cut(f"({_period_months(filters)})")
     # The period's services per person, service and organisation. A period from the
     # beginning to after everyone's last activity is all time: the totals kept at refresh.
     if not filters.start and latest_activity is not None and filters.as_of >= latest_activity:
-        views["period_person_services"] = (
-            "SELECT person_key, service_id, organisation_id, events, units, cost "
-            f"FROM raw_person_service_totals WHERE {in_cohort}"
-        )
+        views["period_person_services"] = cut("raw_person_service_totals")
     else:
         views["period_person_services"] = (
             "SELECT person_key, service_id, organisation_id, sum(events) AS events, "

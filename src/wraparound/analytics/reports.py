@@ -133,12 +133,14 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             SELECT * FROM enrolments
             WHERE {_since(filters, "started_on")} AND {own}"""
     )
-    # Services delivered in the period, per person, service, organisation and month (for
-    # the months and organisations); per person and service, once, for the people served
-    # by service, place and group.
+    # Services delivered in the period: summed per month and organisation in one pass (the
+    # months and organisations tables read those sums); per person and service, once, for
+    # the people served by service, place and group.
     db.execute(
-        f"""CREATE OR REPLACE TEMP VIEW s AS
-            SELECT * FROM period_service_months WHERE {own}"""
+        f"""CREATE OR REPLACE TEMP TABLE s AS
+            SELECT month, organisation_id, sum(events) AS events, sum(units) AS units,
+                   sum(cost) AS cost
+            FROM period_service_months WHERE {own} GROUP BY month, organisation_id"""
     )
     db.execute(
         f"""CREATE OR REPLACE TEMP TABLE person_services AS
