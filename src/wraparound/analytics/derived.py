@@ -146,6 +146,8 @@ DERIVED: tuple[Derived, ...] = (
         FROM service_events
         GROUP BY person_key, service_id, organisation_id, CAST(date_trunc('month', "on") AS DATE)
         """,
+        # A period's whole months are then a few row groups, skipped past by their ranges.
+        order="month",
     ),
 )
 
