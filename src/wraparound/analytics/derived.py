@@ -45,6 +45,8 @@ DERIVED: tuple[Derived, ...] = (
         ) AS ordered
         WHERE position >= 2
         """,
+        # Outcomes about some domains (reached safe in the basic needs) skip the others.
+        order="domain",
     ),
     Derived(
         "score_days",
