@@ -405,9 +405,12 @@ def view_definitions(
             f"person_key IN (SELECT person_key FROM person_tier WHERE tier = "
             f"{_literal(filters.tier)})"
         )
-    if filters.start and latest_activity is not None and filters.as_of >= latest_activity:
-        # Nobody has activity after the period's end, so active in it is active since its
-        # start: one row per person rather than the period's activity.
+    # Nobody has any activity after the day the figures are for: a period ending then runs
+    # to the present, so it holds all activity since its start.
+    to_the_present = latest_activity is not None and filters.as_of >= latest_activity
+    if filters.start and to_the_present:
+        # Active in the period is active since its start: one row per person rather than
+        # the period's activity.
         conditions.append(
             "person_key IN (SELECT person_key FROM raw_person_last_active "
             f"WHERE last_active_on >= {_literal(filters.start.isoformat())})"
@@ -454,7 +457,7 @@ def view_definitions(
     views["period_service_months"] = cut(f"({_period_months(filters)})")
     # The period's services per person, service and organisation. A period from the
     # beginning to after everyone's last activity is all time: the totals kept at refresh.
-    if not filters.start and latest_activity is not None and filters.as_of >= latest_activity:
+    if not filters.start and to_the_present:
         views["period_person_services"] = cut("raw_person_service_totals")
     else:
         views["period_person_services"] = (
