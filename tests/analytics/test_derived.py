@@ -6,7 +6,8 @@ plain definitions, on a random store with every kind of row (ADR 0017):
 - the cohort's spans hold exactly the people of ``cohort`` on each day;
 - the period's services per month (whole months pre-summed, part-months from the events)
   equal the events of the period summed;
-- skipping the cohort cut when the cohort is everyone changes nothing."""
+- skipping the cohort cut when the cohort is everyone changes nothing;
+- every outcome counted in one pass per kind equals each counted alone."""
 
 from __future__ import annotations
 
@@ -24,7 +25,12 @@ from wraparound.analytics.filters import (
     open_filtered,
     view_definitions,
 )
-from wraparound.analytics.outcomes import OUTCOMES, count_by_organisation, series
+from wraparound.analytics.outcomes import (
+    OUTCOMES,
+    count_by_organisation,
+    count_outcomes,
+    series,
+)
 from wraparound.analytics.reports import quarter_ends
 
 D = dt.date
@@ -192,6 +198,27 @@ def test_series_and_spans_equal_the_filters_applied_on_each_day(store, filters):
         }
         assert spanned == cohort, day
     assert any(outcome.count(db)[1] for outcome in OUTCOMES)  # the store is not empty
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: f.describe())
+def test_outcomes_counted_together_equal_each_counted_alone(store, filters):
+    db = open_filtered(replace(filters, end=AS_OF))
+    for day in (D(2024, 12, 31), AS_OF):
+        apply_filters(db, replace(filters, end=day))
+        counts, domains = count_outcomes(db, need_change=True)
+        assert counts == {o.code: o.count(db) for o in OUTCOMES}, day
+        # Only some outcomes: the others are not counted.
+        some, _ = count_outcomes(db, [OUTCOMES[2], OUTCOMES[-1]])
+        assert some == {o.code: o.count(db) for o in (OUTCOMES[2], OUTCOMES[-1])}
+        plain = db.execute(
+            """SELECT domain, count(*), count(*) FILTER (WHERE latest_score > first_score),
+                      count(*) FILTER (WHERE latest_score = first_score),
+                      count(*) FILTER (WHERE latest_score < first_score),
+                      avg(latest_score - first_score)
+               FROM score_pairs GROUP BY domain ORDER BY domain"""
+        ).fetchall()
+        assert [tuple(row.values()) for row in domains] == plain, day
+    assert any(total for _, total in counts.values())  # the store is not empty
 
 
 @pytest.mark.parametrize(

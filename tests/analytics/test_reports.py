@@ -104,6 +104,26 @@ def test_outputs_by_month_with_small_counts_suppressed(outputs_store):
     assert result.charts and "6 made and 5 accepted" in result.charts[0].summary
 
 
+def test_referrals_count_as_accepted_only_once_accepted_by_the_reports_day(outputs_store):
+    # Requested on 10 January and accepted on the 12th: on the 11th none was accepted yet,
+    # by month and by organisation alike, and no time to accept is known.
+    result = run("outputs", Filters(network_id=outputs_store.network.pk, end=D(2026, 1, 11)))
+    (january,) = result.table("by_month").rows
+    partner = {r["organisation"]: r for r in result.table("by_organisation").rows}[
+        outputs_store.partner_org.name
+    ]
+    for row in (january, partner):
+        assert row["referrals_accepted"] == 0 and row["referrals_completed"] == 0
+        assert row["median_days_to_accept"] is None
+    assert partner["referrals_received"] == 6 and january["referrals_made"] == 6
+    later = run("outputs", Filters(network_id=outputs_store.network.pk, end=D(2026, 1, 12)))
+    partner = {r["organisation"]: r for r in later.table("by_organisation").rows}[
+        outputs_store.partner_org.name
+    ]
+    assert partner["referrals_accepted"] == 5 and partner["median_days_to_accept"] == 2.0
+    assert partner["referrals_completed"] == 0  # completed on the 30th
+
+
 def test_filters_cut_the_cohort_and_the_period(outputs_store):
     network = outputs_store.network.pk
     Area.objects.create(network_id=network, level="region", code="R1", name="Region")

@@ -15,6 +15,7 @@ from wraparound.analytics.outcomes import (
     CRISIS_PEOPLE,
     OUTCOMES_BY_CODE,
     SMALL_NUMBER,
+    count_outcomes,
 )
 from wraparound.analytics.results import Chart, Col, ReportResult, ResultTable, rows_of
 from wraparound.assessments.models import Tier
@@ -169,9 +170,10 @@ def costs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     total = db.execute("SELECT sum(cost) FROM support_people WHERE case_managed").fetchone()
     total_cost = float(total[0] or 0) if total else 0.0
     per_outcome = []
+    counts, _ = count_outcomes(db, [OUTCOMES_BY_CODE[code] for code in COSTED_OUTCOMES])
     for code in COSTED_OUTCOMES:
         outcome = OUTCOMES_BY_CODE[code]
-        numerator, _ = outcome.count(db)
+        numerator, _ = counts[code]
         shown = numerator >= SMALL_NUMBER
         per_outcome.append(
             {

@@ -12,6 +12,7 @@ computed the same way for any filter."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,12 @@ VALID_ON_AS_OF = "valid_from <= as_of() AND (valid_until IS NULL OR valid_until 
 
 
 @dataclass(frozen=True)
+class PairRule:
+    hit: str
+    where: str = "TRUE"
+
+
+@dataclass(frozen=True)
 class Outcome:
     code: str
     title: str
@@ -51,6 +58,10 @@ class Outcome:
     # Worked out at refresh into the derived table ``outcome_units`` (units that take more
     # than a filter to list: windows over scores, joins), rather than on every request.
     materialised: bool = False
+    # For an outcome about first-vs-latest scores: its units are the score pairs meeting
+    # ``where`` (SQL over ``score_pairs``), hit when they meet ``hit``, so that every such
+    # outcome is counted in one pass over the pairs (``count_outcomes``).
+    pairs: PairRule | None = None
 
     def dated(self, prefix: str) -> str:
         """The dated units over the tables ``<prefix><table>``."""
@@ -77,23 +88,24 @@ class Outcome:
         return int(row[0] or 0), int(row[1] or 0)
 
 
-def pairs_sql(domains: tuple[str, ...] | None = None) -> str:
-    """First and latest completed score per person and domain of the cohort, for people
-    with two or more (by assessment day, then id), as of the report's day.
-
-    Read from ``score_pairs`` (``derived.py``): one row per score after the first, valid
-    until the next, made at refresh; the pairs on a day are the rows valid on it."""
-    where = f"AND s.domain IN {domains!r}" if domains else ""
-    return f"""
-        SELECT s.person_key, s.domain, s.first_score, s.latest_score
-        FROM score_pairs s
-        WHERE TRUE {where}
-    """
+def _dated_pairs(rule: PairRule) -> str:
+    return f"""SELECT person_key, {rule.hit} AS hit, valid_from, valid_until
+        FROM {T}score_pairs WHERE {rule.where}"""
 
 
-def _dated_pairs(hit: str, where: str = "TRUE") -> str:
-    return f"""SELECT person_key, {hit} AS hit, valid_from, valid_until
-        FROM {T}score_pairs WHERE {where}"""
+def _pairs_outcome(
+    code: str,
+    title: str,
+    description: str,
+    numerator: str,
+    denominator: str,
+    exclusions: str,
+    rule: PairRule,
+) -> Outcome:
+    """An outcome whose units are score pairs (``PairRule``)."""
+    return Outcome(
+        code, title, description, numerator, denominator, exclusions, _dated_pairs(rule), pairs=rule
+    )
 
 
 def _housing_at(months: int) -> str:
@@ -132,25 +144,25 @@ def _housing_at(months: int) -> str:
 
 
 OUTCOMES: tuple[Outcome, ...] = (
-    Outcome(
+    _pairs_outcome(
         "need_improved",
         "Assessed need improved",
         "Share of domain scores better at the latest assessment than at the first.",
         "Person-domains scoring higher at the latest completed assessment than at the first",
         "Person-domains scored at two or more completed assessments",
         "People with one assessment; domains left unanswered",
-        _dated_pairs("latest_score > first_score"),
+        PairRule("latest_score > first_score"),
     ),
-    Outcome(
+    _pairs_outcome(
         "need_worse",
         "Assessed need worse",
         "Share of domain scores worse at the latest assessment than at the first.",
         "Person-domains scoring lower at the latest completed assessment than at the first",
         "Person-domains scored at two or more completed assessments",
         "People with one assessment; domains left unanswered",
-        _dated_pairs("latest_score < first_score"),
+        PairRule("latest_score < first_score"),
     ),
-    Outcome(
+    _pairs_outcome(
         "reached_safe",
         "Reached safe in basic needs",
         f"Share of basic-need domains ({', '.join(BASIC_DOMAINS)}) below safe (3) at the "
@@ -158,7 +170,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Basic-need person-domains scoring 3+ at the latest assessment",
         "Basic-need person-domains scoring 1 or 2 at the first of two or more assessments",
         "Domains already safe at the first assessment; people with one assessment",
-        _dated_pairs(
+        PairRule(
             f"latest_score >= {SAFE}", f"domain IN {BASIC_DOMAINS!r} AND first_score < {SAFE}"
         ),
     ),
@@ -215,6 +227,65 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
 )
 OUTCOMES_BY_CODE = {o.code: o for o in OUTCOMES}
+
+
+def count_outcomes(
+    db: duckdb.DuckDBPyConnection,
+    outcomes: Sequence[Outcome] = OUTCOMES,
+    *,
+    need_change: bool = False,
+) -> tuple[dict[str, tuple[int, int]], list[dict[str, Any]]]:
+    """Each outcome's numerator and denominator on the report's day, the same as
+    ``Outcome.count`` (a test keeps them equal), in as few passes as there are kinds: the
+    score-pair outcomes in one pass over the pairs, the materialised ones in one over their
+    units, any other alone. With ``need_change``, also the change per domain from first to
+    latest score (pairs, improved, unchanged, worse, mean change), from the same pass over
+    the pairs."""
+    counts: dict[str, tuple[int, int]] = {}
+    on_pairs = [o for o in outcomes if o.pairs is not None]
+    domains: list[dict[str, Any]] = []
+    if on_pairs or need_change:
+        per_outcome = ", ".join(
+            f"count(*) FILTER (WHERE ({o.pairs.where}) AND ({o.pairs.hit})) AS hit_{i}, "
+            f"count(*) FILTER (WHERE {o.pairs.where}) AS all_{i}"
+            for i, o in enumerate(on_pairs)
+            if o.pairs is not None
+        )
+        cursor = db.execute(
+            f"""SELECT domain, count(*) AS pairs,
+                       count(*) FILTER (WHERE latest_score > first_score) AS improved,
+                       count(*) FILTER (WHERE latest_score = first_score) AS unchanged,
+                       count(*) FILTER (WHERE latest_score < first_score) AS worse,
+                       avg(latest_score - first_score) AS mean_change
+                       {", " + per_outcome if per_outcome else ""}
+                FROM score_pairs GROUP BY domain ORDER BY domain"""
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for i, outcome in enumerate(on_pairs):
+            counts[outcome.code] = (
+                sum(int(r[f"hit_{i}"]) for r in rows),
+                sum(int(r[f"all_{i}"]) for r in rows),
+            )
+        if need_change:
+            domains = [
+                {k: v for k, v in r.items() if not k.startswith(("hit_", "all_"))} for r in rows
+            ]
+    materialised = [o for o in outcomes if o.materialised]
+    if materialised:
+        codes = ", ".join(f"'{o.code}'" for o in materialised)
+        found = db.execute(
+            f"""SELECT outcome, count(*) FILTER (WHERE hit), count(*)
+                FROM cohort_outcome_units WHERE outcome IN ({codes}) AND {VALID_ON_AS_OF}
+                GROUP BY outcome"""
+        ).fetchall()
+        by_code = {code: (int(hit or 0), int(total or 0)) for code, hit, total in found}
+        for outcome in materialised:
+            counts[outcome.code] = by_code.get(outcome.code, (0, 0))
+    for outcome in outcomes:
+        if outcome.code not in counts:
+            counts[outcome.code] = outcome.count(db)
+    return counts, domains
 
 
 def series(

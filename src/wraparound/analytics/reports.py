@@ -16,8 +16,8 @@ from wraparound.analytics.outcomes import (
     OUTCOMES,
     OUTCOMES_BY_CODE,
     SMALL_NUMBER,
+    count_outcomes,
     crisis_rates,
-    pairs_sql,
     series,
     share,
     suppress_count,
@@ -153,20 +153,36 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
            SELECT person_key, sum(events) AS events, sum(cost) AS cost
            FROM person_services GROUP BY person_key"""
     )
-    monthly = rows_of(
-        db,
-        f"""
-        WITH ref AS (
-            SELECT CAST(date_trunc('month', requested_on) AS DATE) AS month, count(*) AS made,
-                   count(*) FILTER (WHERE accepted_on <= {as_of}) AS accepted,
+    # The referrals and enrolments by month and by organisation, each in one pass (grouping
+    # sets): a referral is accepted or completed if it was by the report's day.
+    accepted = f"accepted_on <= {as_of}"
+    db.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ref AS
+            SELECT CAST(date_trunc('month', requested_on) AS DATE) AS month,
+                   receiving_organisation_id AS receiver, referring_organisation_id AS referrer,
+                   count(*) AS n, count(*) FILTER (WHERE {accepted}) AS accepted,
                    count(*) FILTER (WHERE status = 'completed'
                                     AND closed_on <= {as_of}) AS completed,
-                   median({DAYS_TO_ACCEPT}) AS days_to_accept
-            FROM r GROUP BY 1
-        ), enr AS (
-            SELECT CAST(date_trunc('month', started_on) AS DATE) AS month, count(*) AS n
-            FROM e GROUP BY 1
-        ),
+                   median({DAYS_TO_ACCEPT}) FILTER (WHERE {accepted}) AS days_to_accept
+            FROM r
+            GROUP BY GROUPING SETS ((CAST(date_trunc('month', requested_on) AS DATE)),
+                                    (receiving_organisation_id), (referring_organisation_id))"""
+    )
+    db.execute(
+        """CREATE OR REPLACE TEMP TABLE enr AS
+           SELECT CAST(date_trunc('month', started_on) AS DATE) AS month, organisation_id,
+                  count(*) AS n
+           FROM e
+           GROUP BY GROUPING SETS ((CAST(date_trunc('month', started_on) AS DATE)),
+                                   (organisation_id))"""
+    )
+    monthly = rows_of(
+        db,
+        """
+        WITH ref AS (
+            SELECT month, n AS made, accepted, completed, days_to_accept
+            FROM ref WHERE month IS NOT NULL
+        ), enr AS (SELECT month, n FROM enr WHERE month IS NOT NULL),
         svc AS (
             SELECT month, sum(events) AS n, sum(units) AS units, sum(cost) AS cost
             FROM s GROUP BY 1
@@ -219,18 +235,16 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     names = _names("organisation", filters.network_id)
     by_org = rows_of(
         db,
-        f"""
+        """
         WITH received AS (
-            SELECT receiving_organisation_id AS organisation_id, count(*) AS received,
-                   count(accepted_at) AS accepted,
-                   count(*) FILTER (WHERE status = 'completed') AS completed,
-                   median({DAYS_TO_ACCEPT}) AS days_to_accept
-            FROM r GROUP BY 1
+            SELECT receiver AS organisation_id, n AS received, accepted, completed,
+                   days_to_accept
+            FROM ref WHERE receiver IS NOT NULL
         ), made AS (
-            SELECT referring_organisation_id AS organisation_id, count(*) AS made
-            FROM r GROUP BY 1
+            SELECT referrer AS organisation_id, n AS made FROM ref WHERE referrer IS NOT NULL
+        ), enr AS (
+            SELECT organisation_id, n AS enrolments FROM enr WHERE organisation_id IS NOT NULL
         ),
-        enr AS (SELECT organisation_id, count(*) AS enrolments FROM e GROUP BY 1),
         svc AS (SELECT organisation_id, sum(events) AS service_events, sum(units) AS units,
                        sum(cost) AS cost FROM s GROUP BY 1),
         orgs AS (SELECT organisation_id FROM received UNION SELECT organisation_id FROM made
@@ -414,10 +428,10 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
 # --- Outcomes ---------------------------------------------------------------------------------
 
 
-def outcome_rows(db: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def outcome_rows(counts: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
     rows = []
     for outcome in OUTCOMES:
-        numerator, denominator = outcome.count(db)
+        numerator, denominator = counts[outcome.code]
         shown = share(numerator, denominator)
         rows.append(
             {
@@ -433,7 +447,9 @@ def outcome_rows(db: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 def outcomes(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     result = ReportResult("outcomes", "Outcomes: did people's situations change", filters)
-    rows = outcome_rows(db)
+    # Every outcome, and the change per domain from the same pass over the score pairs.
+    counts, domains = count_outcomes(db, need_change=True)
+    rows = outcome_rows(counts)
     result.tables.append(
         ResultTable(
             "outcomes",
@@ -446,15 +462,6 @@ def outcomes(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             ],
             rows,
         )
-    )
-    domains = rows_of(
-        db,
-        f"""SELECT domain, count(*) AS pairs,
-                   count(*) FILTER (WHERE latest_score > first_score) AS improved,
-                   count(*) FILTER (WHERE latest_score = first_score) AS unchanged,
-                   count(*) FILTER (WHERE latest_score < first_score) AS worse,
-                   avg(latest_score - first_score) AS mean_change
-            FROM ({pairs_sql()}) GROUP BY domain ORDER BY domain""",
     )
     for row in domains:
         for key in ("improved", "unchanged", "worse"):
