@@ -155,15 +155,15 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     )
     # The referrals and enrolments by month and by organisation, each in one pass (grouping
     # sets): a referral is accepted or completed if it was by the report's day.
-    accepted = f"accepted_on <= {as_of}"
+    accepted_by_then = f"accepted_on <= {as_of}"
     db.execute(
         f"""CREATE OR REPLACE TEMP TABLE ref AS
             SELECT CAST(date_trunc('month', requested_on) AS DATE) AS month,
                    receiving_organisation_id AS receiver, referring_organisation_id AS referrer,
-                   count(*) AS n, count(*) FILTER (WHERE {accepted}) AS accepted,
+                   count(*) AS n, count(*) FILTER (WHERE {accepted_by_then}) AS accepted,
                    count(*) FILTER (WHERE status = 'completed'
                                     AND closed_on <= {as_of}) AS completed,
-                   median({DAYS_TO_ACCEPT}) FILTER (WHERE {accepted}) AS days_to_accept
+                   median({DAYS_TO_ACCEPT}) FILTER (WHERE {accepted_by_then}) AS days_to_accept
             FROM r
             GROUP BY GROUPING SETS ((CAST(date_trunc('month', requested_on) AS DATE)),
                                     (receiving_organisation_id), (referring_organisation_id))"""
