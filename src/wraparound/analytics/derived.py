@@ -25,6 +25,10 @@ class Derived:
     order: str = ""
 
 
+# The order of a person's assessments (day, then id) as one number: the latest tier is the
+# tier of the last assessment that set one.
+TIER_ORDER = "date_diff('day', DATE '1970-01-01', completed_on) * 10000000000 + assessment_id"
+
 DERIVED: tuple[Derived, ...] = (
     Derived(
         "score_pairs",
@@ -102,6 +106,19 @@ DERIVED: tuple[Derived, ...] = (
         """,
     ),
     Derived(
+        "tier_spans",
+        "Each person's tiers with the days each held: from the assessment that set it until "
+        "the next that set a tier (exclusive; null: still the tier). A person's tier on a "
+        "day is the span holding it, and the cohort of a tier over several days (shared "
+        "targets by quarter) reads these spans instead of ordering every assessment.",
+        f"""
+        SELECT person_key, tier, completed_on AS tier_from,
+               lead(completed_on) OVER (PARTITION BY person_key ORDER BY {TIER_ORDER})
+                   AS tier_until
+        FROM assessments WHERE tier IS NOT NULL
+        """,  # noqa: S608 (a constant of this module)
+    ),
+    Derived(
         "person_groups",
         "Each person's population groups, one row per group (none for people in none): "
         "breakdowns by group join it rather than unnesting a list per row.",
@@ -172,15 +189,37 @@ def _outcome_units() -> Derived:
     )
 
 
-DERIVED += (_outcome_units(),)
+def _outcome_unit_groups() -> Derived:
+    from wraparound.analytics.outcomes import OUTCOMES, T
+
+    listed = " UNION ALL ".join(
+        f"SELECT '{o.code}' AS outcome, person_key, valid_from, valid_until, "  # noqa: S608
+        "count(*) FILTER (WHERE hit) AS hits, count(*) AS units "
+        f"FROM ({o.dated_units.replace(T, '')}) AS u{i} "
+        "GROUP BY person_key, valid_from, valid_until"
+        for i, o in enumerate(OUTCOMES)
+    )
+    return Derived(
+        "outcome_unit_groups",
+        "The dated units of every outcome, grouped per person and days held: how many units "
+        "(``units``) and how many in the numerator (``hits``). A person's domains scored at "
+        "the same assessments hold on the same days, so an outcome over domains has a "
+        "fraction of the rows: a series over several days (``outcomes.series``) sums these.",
+        listed,
+        order="outcome",
+    )
+
+
+DERIVED += (_outcome_units(), _outcome_unit_groups())
 
 
 def with_prefix(sql: str, prefix: str) -> str:
-    """``sql`` reading the store's tables under the names ``<prefix><table>``."""
+    """``sql`` reading the store's tables, and the derived tables (one may read another made
+    before it), under the names ``<prefix><name>``."""
     from wraparound.analytics.schema import TABLES
 
-    for table in TABLES:
-        sql = re.sub(rf"\b(FROM|JOIN) {table.name}\b", rf"\1 {prefix}{table.name}", sql)
+    for name in [t.name for t in TABLES] + [d.name for d in DERIVED]:
+        sql = re.sub(rf"\b(FROM|JOIN) {name}\b", rf"\1 {prefix}{name}", sql)
     return sql
 
 

@@ -281,11 +281,6 @@ def open_filtered(filters: Filters) -> duckdb.DuckDBPyConnection:
     return db
 
 
-# The order of a person's assessments (day, then id) as one number: the latest tier is the
-# tier of the last assessment that set one.
-TIER_ORDER = "date_diff('day', DATE '1970-01-01', completed_on) * 10000000000 + assessment_id"
-
-
 def _own_conditions(filters: Filters, prefix: str) -> list[str]:
     """The filters that are conditions on a person's own row (network, area, group), on the
     people table named by ``prefix``: the same in ``cohort`` and in its spans."""
@@ -300,11 +295,30 @@ def _own_conditions(filters: Filters, prefix: str) -> list[str]:
     return conditions
 
 
-def cohort_spans_sql(filters: Filters) -> str:
+def period_first_active_sql(start: dt.date) -> str:
+    """Each person's first day of activity on or after ``start`` (an assessment, a referral
+    or a service): ``person_key``, ``first_active``."""
+    since = _literal(start.isoformat())
+    first_whole = f"DATE '{_first_whole_month(start).isoformat()}'"
+    return f"""SELECT person_key, min(day) AS first_active FROM (
+            SELECT person_key, completed_on AS day FROM raw_assessments
+            WHERE completed_on >= {since}
+            UNION ALL SELECT person_key, requested_on FROM raw_referrals
+            WHERE requested_on >= {since}
+            -- Services: the first day of each whole month since, the events of the part-month.
+            UNION ALL SELECT person_key, first_on FROM raw_service_months
+            WHERE month >= {first_whole}
+            UNION ALL SELECT person_key, "on" FROM raw_service_events
+            WHERE "on" >= {since} AND "on" < {first_whole}
+        ) AS activity GROUP BY person_key"""
+
+
+def cohort_spans_sql(filters: Filters, *, first_active: str = "") -> str:
     """The cohort on every day at once: one row per person and span of days they are in it
     (``member_from``, ``member_until`` exclusive or null), so that ``cohort`` as of a day is
     exactly the people with a span holding that day (a test keeps the two equal). For a
-    series over days in one pass (shared targets by quarter)."""
+    series over days in one pass (shared targets by quarter). ``first_active``: a table of
+    ``period_first_active_sql`` for the filters' start, made once for several series."""
     known = "least(p.registered_on, coalesce(p.case_opened_on, p.registered_on))"
     static = ["TRUE", *_own_conditions(filters, "p.")]
     froms = [known]
@@ -320,30 +334,14 @@ def cohort_spans_sql(filters: Filters) -> str:
             f"CASE WHEN p.lead_organisation_id = {org} THEN {known} ELSE o.first_enrolled END"
         )
     if filters.start:
-        start = _literal(filters.start.isoformat())
         # Active in the period: from their first activity since its start.
-        joins.append(
-            "LEFT JOIN (SELECT person_key, min(day) AS first_active FROM ("
-            f"SELECT person_key, completed_on AS day FROM raw_assessments "
-            f"WHERE completed_on >= {start} "
-            f"UNION ALL SELECT person_key, requested_on FROM raw_referrals "
-            f"WHERE requested_on >= {start} "
-            # Services: the first day of each whole month since, the events of the part-month.
-            "UNION ALL SELECT person_key, first_on FROM raw_service_months "
-            f"WHERE month >= DATE '{_first_whole_month(filters.start).isoformat()}' "
-            f'UNION ALL SELECT person_key, "on" FROM raw_service_events WHERE "on" >= {start} '
-            f"AND \"on\" < DATE '{_first_whole_month(filters.start).isoformat()}'"
-            ") AS a GROUP BY person_key) AS act USING (person_key)"
-        )
+        source = first_active or f"({period_first_active_sql(filters.start)})"
+        joins.append(f"LEFT JOIN {source} AS act USING (person_key)")
         froms.append("act.first_active")
     until = "CAST(NULL AS DATE)"
     if filters.tier:
         # In the tier from an assessment that set it until the next that set a tier.
-        joins.append(
-            "JOIN (SELECT person_key, tier, completed_on AS tier_from, "
-            f"lead(completed_on) OVER (PARTITION BY person_key ORDER BY {TIER_ORDER}) "
-            "AS tier_until FROM raw_assessments WHERE tier IS NOT NULL) AS t USING (person_key)"
-        )
+        joins.append("JOIN raw_tier_spans AS t USING (person_key)")
         static.append(f"t.tier = {_literal(filters.tier)}")
         froms.append("t.tier_from")
         until = "t.tier_until"
@@ -384,9 +382,10 @@ def view_definitions(
         name: f"SELECT * FROM raw_{name} WHERE {column} <= as_of()"
         for name, column in DATED.items()
     }
+    # Each person's tier on the day: the span of their tiers holding it.
     views["person_tier"] = (
-        f"SELECT person_key, arg_max(tier, {TIER_ORDER}) AS tier "
-        f"FROM ({dated['assessments']}) AS a WHERE tier IS NOT NULL GROUP BY person_key"
+        "SELECT person_key, tier FROM raw_tier_spans "
+        "WHERE tier_from <= as_of() AND (tier_until IS NULL OR tier_until > as_of())"
     )
     # Known to the network by then: registered, or in a case (a record may be registered
     # after the case that brought the person, e.g. when merged or migrated).

@@ -251,6 +251,13 @@ def count_outcomes(
             for i, o in enumerate(on_pairs)
             if o.pairs is not None
         )
+        # Without the change per domain, only the pairs some outcome counts are read (those
+        # of the basic needs alone, for reaching safe: stored by domain, the rest skipped).
+        only = (
+            "TRUE"
+            if need_change
+            else " OR ".join(f"({o.pairs.where})" for o in on_pairs if o.pairs is not None)
+        )
         cursor = db.execute(
             f"""SELECT domain, count(*) AS pairs,
                        count(*) FILTER (WHERE latest_score > first_score) AS improved,
@@ -258,7 +265,7 @@ def count_outcomes(
                        count(*) FILTER (WHERE latest_score < first_score) AS worse,
                        avg(latest_score - first_score) AS mean_change
                        {", " + per_outcome if per_outcome else ""}
-                FROM score_pairs GROUP BY domain ORDER BY domain"""
+                FROM score_pairs WHERE {only} GROUP BY domain ORDER BY domain"""
         )
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -295,13 +302,15 @@ def series(
     days: list[Any],
     *,
     by_organisation: bool = False,
+    first_active: str = "",
 ) -> tuple[dict[Any, tuple[int, int]], dict[int, tuple[int, int]]]:
     """The outcome's numerator and denominator on each of ``days``, among the cohort of
-    ``filters`` on that day, in one pass: the dated units of everyone joined to the cohort's
-    spans (``filters.cohort_spans_sql``) and to the days each holds. The same as applying
-    the filters as of each day and counting (a test keeps them equal). With
-    ``by_organisation``, also the outcome on the last day among the people each
-    organisation served or led (``count_by_organisation`` on that day), from the same
+    ``filters`` on that day, in one pass: the dated units of everyone, grouped per person
+    and days held (``outcome_unit_groups``), joined to the cohort's spans
+    (``filters.cohort_spans_sql``, with ``first_active`` if given) and to the days each
+    holds. The same as applying the filters as of each day and counting (a test keeps them
+    equal). With ``by_organisation``, also the outcome on the last day among the people
+    each organisation served or led (``count_by_organisation`` on that day), from the same
     pass."""
     from wraparound.analytics.filters import cohort_spans_sql
 
@@ -328,7 +337,7 @@ def series(
     last_position = len(ordered) - 1
     by_org = (
         f"""UNION ALL
-            SELECT -1, o.organisation_id, count(*) FILTER (WHERE s.hit), count(*)
+            SELECT -1, o.organisation_id, sum(s.hits), sum(s.units)
             FROM spans s JOIN raw_person_organisations o USING (person_key)
             WHERE s.first <= {last_position} AND s.stop > {last_position}
               AND (o.since IS NULL OR o.since <= DATE '{last.isoformat()}')
@@ -338,28 +347,35 @@ def series(
     )
     rows = db.execute(
         f"""WITH spans AS MATERIALIZED (
-            SELECT person_key, hit, {position("lo")} AS first,
+            SELECT person_key, hits, units, {position("lo")} AS first,
                    CASE WHEN hi IS NULL THEN {len(ordered)} ELSE {position("hi")} END AS stop
-            FROM (SELECT u.person_key, u.hit, greatest(u.valid_from, m.member_from) AS lo,
+            FROM (SELECT u.person_key, u.hits, u.units,
+                         greatest(u.valid_from, m.member_from) AS lo,
                          CASE WHEN u.valid_until IS NULL THEN m.member_until
                               WHEN m.member_until IS NULL THEN u.valid_until
                               ELSE least(u.valid_until, m.member_until) END AS hi
-                  FROM ({outcome.dated("raw_")}) AS u
-                  JOIN ({cohort_spans_sql(filters)}) AS m USING (person_key)
+                  FROM raw_outcome_unit_groups AS u
+                  JOIN ({cohort_spans_sql(filters, first_active=first_active)}) AS m
+                       USING (person_key)
+                  WHERE u.outcome = '{outcome.code}'
                   -- Units over before the first day or not yet begun by the last count on none.
-                  WHERE (u.valid_until IS NULL OR u.valid_until > DATE '{first.isoformat()}')
+                    AND (u.valid_until IS NULL OR u.valid_until > DATE '{first.isoformat()}')
                     AND u.valid_from <= DATE '{last.isoformat()}') AS joined
             )
-            SELECT first, stop, count(*) FILTER (WHERE hit), count(*) FROM spans GROUP BY 1, 2
+            SELECT first, stop, sum(hits), sum(units) FROM spans GROUP BY 1, 2
             {by_org}"""
     ).fetchall()
-    ranges = [(first, stop, int(hit), int(total)) for first, stop, hit, total in rows if first >= 0]
+    ranges = [
+        (first, stop, int(hit or 0), int(total or 0))
+        for first, stop, hit, total in rows
+        if first >= 0
+    ]
     found = {}
     for index, day in enumerate(ordered):
         held = [(hit, total) for first, stop, hit, total in ranges if first <= index < stop]
         found[day] = (sum(h for h, _ in held), sum(t for _, t in held))
     organisations = {
-        int(org): (int(hit), int(total)) for first, org, hit, total in rows if first < 0
+        int(org): (int(hit or 0), int(total or 0)) for first, org, hit, total in rows if first < 0
     }
     return {day: found.get(day, (0, 0)) for day in days}, organisations
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from wraparound.analytics.filters import Filters
+from wraparound.analytics.filters import Filters, period_first_active_sql
 from wraparound.analytics.outcomes import (
     OUTCOMES,
     OUTCOMES_BY_CODE,
@@ -676,16 +676,24 @@ def quarter_ends(until: dt.date, quarters: int = 8) -> list[dt.date]:
     return sorted(days)
 
 
-def target_progress(db: duckdb.DuckDBPyConnection, filters: Filters, target: Any) -> dict[str, Any]:
+def target_progress(
+    db: duckdb.DuckDBPyConnection, filters: Filters, target: Any, *, first_active: str = ""
+) -> dict[str, Any]:
     """One target's value each quarter, its value now and each organisation's contribution
-    (the outcome among the people it served, and its share of everyone achieving it)."""
+    (the outcome among the people it served, and its share of everyone achieving it).
+    ``first_active``: the period's first activity per person, if made already."""
     from dataclasses import replace
 
     outcome = OUTCOMES_BY_CODE[target.outcome]
     base = replace(filters, tier=target.tier or filters.tier)
     days = quarter_ends(base.as_of)
     values, by_organisation = series(
-        db, outcome, base, days, by_organisation=not filters.organisation
+        db,
+        outcome,
+        base,
+        days,
+        by_organisation=not filters.organisation,
+        first_active=first_active,
     )
     total_numerator = values[days[-1]][0]
     series_rows = []
@@ -729,8 +737,16 @@ def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     found = current_targets(network_id=filters.network_id) if filters.network_id else []
     if not found:
         result.summary.append("The network has not set any shared targets yet.")
+    first_active = ""
+    if found and filters.start:
+        # Each person's first activity in the period, once for every target's series.
+        db.execute(
+            "CREATE OR REPLACE TEMP TABLE period_first_active AS "
+            + period_first_active_sql(filters.start)
+        )
+        first_active = "period_first_active"
     for target in found:
-        progress = target_progress(db, filters, target)
+        progress = target_progress(db, filters, target, first_active=first_active)
         now = progress["now"]
         met = target.met_by(now["percent"])
         verdict = {True: "met", False: "not met", None: "too few people to tell"}[met]
