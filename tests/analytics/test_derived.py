@@ -18,6 +18,7 @@ from dataclasses import replace
 import pytest
 
 from tests.analytics.synthetic import person, write_store
+from wraparound.analytics.costs import SUPPORT_AFTER_ENTRY
 from wraparound.analytics.filters import (
     Filters,
     apply_filters,
@@ -27,6 +28,8 @@ from wraparound.analytics.filters import (
     view_definitions,
 )
 from wraparound.analytics.outcomes import (
+    CRISIS_COUNTS,
+    CRISIS_PEOPLE,
     OUTCOMES,
     count_by_organisation,
     count_outcomes,
@@ -225,6 +228,45 @@ def test_outcomes_counted_together_equal_each_counted_alone(store, filters):
         ).fetchall()
         assert [tuple(row.values()) for row in domains] == plain, day
     assert any(total for _, total in counts.values())  # the store is not empty
+
+
+@pytest.mark.parametrize("filters", FILTERS[:3] + FILTERS[5:], ids=lambda f: f.describe())
+def test_crisis_and_support_after_entry_equal_the_events_up_to_the_day(store, filters):
+    """The year after entry kept at refresh, less what came from the report's day on, is
+    what the events up to that day give (crisis events by kind, and the cost of support)."""
+    db = open_filtered(replace(filters, end=AS_OF))
+    plain_crisis = f"""
+        SELECT e.person_key, e.kind,
+               count(*) FILTER (WHERE e.occurred_on >= p.entry - INTERVAL 365 DAY
+                                  AND e.occurred_on < p.entry) AS before,
+               count(*) FILTER (WHERE e.occurred_on >= p.entry
+                                  AND date_diff('day', p.entry, e.occurred_on) < p.days_after)
+        FROM ({CRISIS_PEOPLE}) p JOIN crisis_events e USING (person_key)
+        GROUP BY ALL"""  # noqa: S608
+    plain_support = f"""
+        SELECT p.person_key, sum(e.cost) FROM ({CRISIS_PEOPLE}) p
+        JOIN service_events e USING (person_key)
+        WHERE e."on" >= p.entry AND date_diff('day', p.entry, e."on") < p.days_after
+        GROUP BY ALL HAVING sum(e.cost) > 0"""  # noqa: S608
+    checked = 0
+    for day in (D(2024, 12, 31), D(2025, 6, 30), D(2025, 11, 15), AS_OF):
+        apply_filters(db, replace(filters, end=day))
+        kept = db.execute(
+            f"WITH p AS ({CRISIS_PEOPLE}), c AS ({CRISIS_COUNTS}) SELECT * FROM c "  # noqa: S608
+            "WHERE before > 0 OR after > 0 ORDER BY ALL"
+        ).fetchall()
+        assert kept == sorted(
+            row for row in db.execute(plain_crisis).fetchall() if row[2] or row[3]
+        ), day
+        support = db.execute(
+            f"WITH p AS ({CRISIS_PEOPLE}), s AS ({SUPPORT_AFTER_ENTRY}) SELECT * FROM s "  # noqa: S608
+            "WHERE support > 0.001 ORDER BY ALL"
+        ).fetchall()
+        plain = sorted(db.execute(plain_support).fetchall())
+        assert [k for k, _ in support] == [k for k, _ in plain], day
+        assert [round(v, 6) for _, v in support] == [round(v, 6) for _, v in plain], day
+        checked += len(kept) + len(support)
+    assert checked  # the store has crisis events and support near entry
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ from typing import Any
 
 import duckdb
 
-from wraparound.analytics.filters import Filters
+from wraparound.analytics.filters import Filters, sql_literal
 from wraparound.analytics.outcomes import (
+    CRISIS_COUNTS,
     CRISIS_PEOPLE,
     OUTCOMES_BY_CODE,
     SMALL_NUMBER,
@@ -25,6 +26,21 @@ from wraparound.people.choices import PopulationGroup
 COSTED_OUTCOMES = ("reached_safe", "stable_housing_6m", "goals_achieved")
 
 
+# The cost of support of each person of ``p`` (a CTE of ``CRISIS_PEOPLE``) from entry up to
+# the report's day: the year after entry less the days from that day on.
+SUPPORT_AFTER_ENTRY = """
+    SELECT y.person_key, y.cost - coalesce(late.cost, 0) AS support
+    FROM raw_support_year_after_entry y JOIN p USING (person_key)
+    LEFT JOIN (SELECT person_key, sum(cost) AS cost FROM raw_support_after_entry
+               WHERE "on" >= as_of() GROUP BY person_key) AS late USING (person_key)
+"""
+
+# The cost-benefit figures of a group of people (``per_person`` rows).
+_PER_GROUP = """count(*) AS people, sum(before_cost) / count(*) AS before,
+               sum(after_cost) / (sum(days_after) / 365.0) AS after,
+               sum(support) / (sum(days_after) / 365.0) AS support"""
+
+
 def cost_benefit_by_group(
     db: duckdb.DuckDBPyConnection, unit_costs: dict[str, float]
 ) -> list[dict[str, Any]]:
@@ -35,43 +51,39 @@ def cost_benefit_by_group(
     Before: the crisis costs of the year before entry over the people; after: those from
     entry to the end of follow-up over the person-years followed (``CRISIS_PEOPLE``).
     Reads everyone's tier from ``tiers`` (made by ``costs``)."""
-    costs = ", ".join(f"('{kind}', {float(amount)})" for kind, amount in unit_costs.items())
-    unit = f"(VALUES {costs}) AS uc(kind, cost)" if costs else "(SELECT '' AS kind, 0.0 AS cost)"
+    # Each kind's unit cost (null for a kind without one: its events are not counted).
+    unit_cost = (
+        "CASE c.kind "
+        + " ".join(
+            f"WHEN {sql_literal(kind)} THEN {float(amount)}" for kind, amount in unit_costs.items()
+        )
+        + " END"
+        if unit_costs
+        else "CAST(NULL AS DOUBLE)"
+    )
     rows = rows_of(
         db,
         f"""
         WITH p AS ({CRISIS_PEOPLE}),
         crisis AS (
-            SELECT p.person_key,
-                   sum(uc.cost) FILTER (WHERE e.occurred_on >= p.entry - INTERVAL 365 DAY
-                                          AND e.occurred_on < p.entry) AS before_cost,
-                   sum(uc.cost) FILTER (WHERE e.occurred_on >= p.entry
-                                          AND date_diff('day', p.entry, e.occurred_on)
-                                              < p.days_after) AS after_cost
-            FROM p JOIN crisis_near_entry e USING (person_key) JOIN {unit} ON uc.kind = e.kind
-            GROUP BY p.person_key
-        ), support AS (
-            SELECT p.person_key, sum(s.cost) AS support
-            FROM p JOIN support_after_entry s USING (person_key)
-            WHERE s.days_after_entry < p.days_after
-            GROUP BY p.person_key
-        ), per_person AS (
+            SELECT c.person_key, sum(c.before * {unit_cost}) AS before_cost,
+                   sum(c.after * {unit_cost}) AS after_cost
+            FROM ({CRISIS_COUNTS}) AS c GROUP BY c.person_key
+        ), support AS ({SUPPORT_AFTER_ENTRY}), per_person AS (
             SELECT p.person_key, p.days_after, coalesce(c.before_cost, 0) AS before_cost,
                    coalesce(c.after_cost, 0) AS after_cost, coalesce(s.support, 0) AS support
             FROM p LEFT JOIN crisis c USING (person_key) LEFT JOIN support s USING (person_key)
-        ), groups AS (
-            SELECT person_key, 'everyone' AS grp FROM per_person
-            UNION ALL
-            SELECT person_key, 'tier:' || tier FROM tiers
-            UNION ALL
-            SELECT person_key, 'group:' || group_code FROM raw_person_groups
         )
-        -- The join keeps each group's people of per_person (an inner join, not IN: faster).
-        SELECT g.grp, count(*) AS people, sum(before_cost) / count(*) AS before,
-               sum(after_cost) / (sum(days_after) / 365.0) AS after,
-               sum(support) / (sum(days_after) / 365.0) AS support
-        FROM per_person JOIN groups g USING (person_key)
-        GROUP BY g.grp
+        -- Everyone and each tier in one grouping; the population groups (several a person)
+        -- joined.
+        SELECT CASE WHEN grouping(t.tier) = 1 THEN 'everyone' ELSE 'tier:' || t.tier END AS grp,
+               {_PER_GROUP}
+        FROM per_person LEFT JOIN tiers t USING (person_key)
+        GROUP BY GROUPING SETS ((), (t.tier))
+        UNION ALL
+        SELECT 'group:' || g.group_code, {_PER_GROUP}
+        FROM per_person JOIN raw_person_groups g USING (person_key)
+        GROUP BY g.group_code
         """,
     )
     found = {row["grp"]: row for row in rows}

@@ -64,15 +64,25 @@ DERIVED: tuple[Derived, ...] = (
     Derived(
         "support_after_entry",
         "The cost of services each case-managed person received on each day of the year after "
-        "their case opened (day 0 is the opening day): support after entry, for the "
-        "cost-benefit figures, without reading every service event.",
+        "their case opened (from the opening day, for 365 days): support after entry, for the "
+        "cost-benefit figures. Stored by day, so that the days from a report's day on are a "
+        "few row groups.",
         """
-        SELECT e.person_key, date_diff('day', p.case_opened_on, e."on") AS days_after_entry,
-               sum(e.cost) AS cost
+        SELECT e.person_key, e."on", sum(e.cost) AS cost
         FROM service_events e JOIN people p ON p.person_key = e.person_key
         WHERE p.case_managed AND e."on" >= p.case_opened_on
           AND date_diff('day', p.case_opened_on, e."on") < 365
-        GROUP BY e.person_key, date_diff('day', p.case_opened_on, e."on")
+        GROUP BY e.person_key, e."on"
+        """,
+        order='"on"',
+    ),
+    Derived(
+        "support_year_after_entry",
+        "Each case-managed person's cost of support over the whole year after entry: support "
+        "up to a report's day is this less the days from that day on (``costs``), one row per "
+        "person instead of one per day.",
+        """
+        SELECT person_key, sum(cost) AS cost FROM support_after_entry GROUP BY person_key
         """,
     ),
     Derived(
@@ -117,6 +127,19 @@ DERIVED: tuple[Derived, ...] = (
                    AS tier_until
         FROM assessments WHERE tier IS NOT NULL
         """,  # noqa: S608 (a constant of this module)
+    ),
+    Derived(
+        "crisis_entry_counts",
+        "Crisis events per case-managed person and kind in the year before entry (``before``) "
+        "and the year after (``after_year``): the before and after figures read a row per "
+        "person and kind, less the events from the report's day on.",
+        """
+        SELECT e.person_key, e.kind,
+               count(*) FILTER (WHERE e.occurred_on < p.case_opened_on) AS before,
+               count(*) FILTER (WHERE e.occurred_on >= p.case_opened_on) AS after_year
+        FROM crisis_near_entry e JOIN people p ON p.person_key = e.person_key
+        GROUP BY e.person_key, e.kind
+        """,
     ),
     Derived(
         "person_groups",

@@ -146,7 +146,7 @@ def parse_filters(params: QueryDict | dict[str, Any], *, network_id: int) -> Fil
     )
 
 
-def _literal(value: Any) -> str:
+def sql_literal(value: Any) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, int):
@@ -174,8 +174,7 @@ DERIVED_AS_OF = {
     "score_pairs": "valid_from <= as_of() AND (valid_until IS NULL OR valid_until > as_of())",
     "score_days": "completed_on <= as_of()",
     "crisis_near_entry": "occurred_on <= as_of()",
-    # Read only up to each person's days followed (``CRISIS_PEOPLE``), which end by as_of().
-    "support_after_entry": "TRUE",
+    "support_after_entry": '"on" <= as_of()',
 }
 
 
@@ -250,15 +249,15 @@ def _shared_store(snapshot: Path) -> duckdb.DuckDBPyConnection:
             return instance
         instance = duckdb.connect(":memory:")
         # Each web process keeps one; bounded so that several cannot take the machine.
-        instance.execute(f"SET memory_limit = {_literal(DASHBOARD_MEMORY_LIMIT)}")
+        instance.execute(f"SET memory_limit = {sql_literal(DASHBOARD_MEMORY_LIMIT)}")
         database = snapshot / DATABASE
         if database.exists():
-            instance.execute(f"ATTACH {_literal(str(database))} AS store (READ_ONLY)")
+            instance.execute(f"ATTACH {sql_literal(str(database))} AS store (READ_ONLY)")
             for name in [t.name for t in TABLES] + [d.name for d in DERIVED]:
                 instance.execute(f"CREATE VIEW raw_{name} AS SELECT * FROM store.{name}")
         else:  # a snapshot written before snapshots had a database: its Parquet files
             for table in TABLES:
-                path = _literal(str(snapshot / f"{table.name}.parquet"))
+                path = sql_literal(str(snapshot / f"{table.name}.parquet"))
                 instance.execute(
                     f"CREATE VIEW raw_{table.name} AS SELECT * FROM read_parquet({path})"
                 )
@@ -288,17 +287,17 @@ def _own_conditions(filters: Filters, prefix: str) -> list[str]:
     if filters.network_id:
         conditions.append(f"{prefix}network_id = {int(filters.network_id)}")
     if filters.area:
-        code = _literal(filters.area)
+        code = sql_literal(filters.area)
         conditions.append(f"({prefix}area_code = {code} OR {prefix}district_code = {code})")
     if filters.group:
-        conditions.append(f"list_contains({prefix}population_groups, {_literal(filters.group)})")
+        conditions.append(f"list_contains({prefix}population_groups, {sql_literal(filters.group)})")
     return conditions
 
 
 def period_first_active_sql(start: dt.date) -> str:
     """Each person's first day of activity on or after ``start`` (an assessment, a referral
     or a service): ``person_key``, ``first_active``."""
-    since = _literal(start.isoformat())
+    since = sql_literal(start.isoformat())
     first_whole = f"DATE '{_first_whole_month(start).isoformat()}'"
     return f"""SELECT person_key, min(day) AS first_active FROM (
             SELECT person_key, completed_on AS day FROM raw_assessments
@@ -342,7 +341,7 @@ def cohort_spans_sql(filters: Filters, *, first_active: str = "") -> str:
     if filters.tier:
         # In the tier from an assessment that set it until the next that set a tier.
         joins.append("JOIN raw_tier_spans AS t USING (person_key)")
-        static.append(f"t.tier = {_literal(filters.tier)}")
+        static.append(f"t.tier = {sql_literal(filters.tier)}")
         froms.append("t.tier_from")
         until = "t.tier_until"
     # The latest of the days each condition starts holding; null if one never holds (SQL's
@@ -402,7 +401,7 @@ def view_definitions(
     if filters.tier:
         conditions.append(
             f"person_key IN (SELECT person_key FROM person_tier WHERE tier = "
-            f"{_literal(filters.tier)})"
+            f"{sql_literal(filters.tier)})"
         )
     # Nobody has any activity after the day the figures are for: a period ending then runs
     # to the present, so it holds all activity since its start.
@@ -412,10 +411,10 @@ def view_definitions(
         # the period's activity.
         conditions.append(
             "person_key IN (SELECT person_key FROM raw_person_last_active "
-            f"WHERE last_active_on >= {_literal(filters.start.isoformat())})"
+            f"WHERE last_active_on >= {sql_literal(filters.start.isoformat())})"
         )
     elif filters.start:
-        start = _literal(filters.start.isoformat())
+        start = sql_literal(filters.start.isoformat())
         # Active in the period: assessed, referred or served (``UNION ALL``: a membership
         # test needs no duplicates removed first).
         conditions.append(

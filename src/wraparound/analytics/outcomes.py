@@ -442,6 +442,20 @@ CRISIS_PEOPLE = """
 """
 
 
+# Crisis events of each person of ``p`` (a CTE of ``CRISIS_PEOPLE``) and kind: in the year
+# before entry, and after entry up to the report's day: the year after less the events from
+# that day on (which had not happened by then), so a row per person and kind is read
+# instead of every event near entry.
+CRISIS_COUNTS = """
+    SELECT c.person_key, c.kind, c.before, c.after_year - coalesce(l.n, 0) AS after
+    FROM raw_crisis_entry_counts c JOIN p USING (person_key)
+    LEFT JOIN (SELECT e.person_key, e.kind, count(*) AS n
+               FROM raw_crisis_near_entry e JOIN p USING (person_key)
+               WHERE e.occurred_on >= as_of() AND e.occurred_on >= p.entry
+               GROUP BY e.person_key, e.kind) AS l USING (person_key, kind)
+"""
+
+
 def crisis_rates(db: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Crisis events per person-year in the year before entry (case opened) and after it
     (up to a year, or to today), by kind, for case-managed people with a year of history
@@ -453,18 +467,14 @@ def crisis_rates(db: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         (kind, before, after, people, days_after / 365.0)
         for kind, before, after in db.execute(
             f"""
-            SELECT e.kind,
-                   count(*) FILTER (WHERE e.occurred_on >= p.entry - INTERVAL 365 DAY
-                                      AND e.occurred_on < p.entry),
-                   count(*) FILTER (WHERE e.occurred_on >= p.entry
-                                      AND date_diff('day', p.entry, e.occurred_on) < p.days_after)
-            FROM crisis_near_entry e JOIN ({people_sql}) p USING (person_key)
-            GROUP BY e.kind ORDER BY e.kind
+            WITH p AS ({people_sql}), counts AS ({CRISIS_COUNTS})
+            SELECT kind, sum(before), sum(after) FROM counts GROUP BY kind ORDER BY kind
             """
         ).fetchall()
     ]
     out = []
     for kind, before, after, people, after_years in rows:
+        before, after = int(before), int(after)
         out.append(
             {
                 "kind": kind,
