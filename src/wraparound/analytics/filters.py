@@ -185,38 +185,40 @@ def _first_whole_month(start: dt.date) -> dt.date:
     return dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
-def _period_parts(filters: Filters) -> tuple[str, str]:
+def _period_parts(filters: Filters, *, to_the_present: bool = False) -> tuple[str, str]:
     """The conditions that pick the period's whole months from ``service_months`` and its
-    part-months' days from ``service_events`` (its start to ``as_of()``)."""
+    part-months' days from ``service_events`` (its start to ``as_of()``). ``to_the_present``:
+    nobody has activity after ``as_of()``, so its month is whole in ``service_months`` too."""
     as_of_month = "CAST(date_trunc('month', as_of()) AS DATE)"
-    whole = [f"month < {as_of_month}"]
-    part = ['"on" <= as_of()', f'"on" >= {as_of_month}']
+    whole = ["TRUE" if to_the_present else f"month < {as_of_month}"]
+    part = ["FALSE"] if to_the_present else ['"on" <= as_of()', f'"on" >= {as_of_month}']
     if filters.start:
         start = filters.start
         first_whole = _first_whole_month(start)
         whole.append(f"month >= DATE '{first_whole.isoformat()}'")
+        before_whole = f"\"on\" >= DATE '{start.isoformat()}' AND \"on\" < DATE '{first_whole}'"
         part = [
             '"on" <= as_of()',
             f"\"on\" >= DATE '{start.isoformat()}'",
-            f'("on" >= {as_of_month} OR "on" < DATE \'{first_whole.isoformat()}\')',
+            f"(({before_whole}) OR ({' AND '.join(part)}))",
         ]
     return " AND ".join(whole), " AND ".join(part)
 
 
-def _period_months(filters: Filters) -> str:
-    """Service events of the period (its start to ``as_of()``) per person, service,
-    organisation and month: whole months from ``service_months``, the part-months at either
-    end from the events themselves (stored in day order, so only those days are read)."""
-    whole, part = _period_parts(filters)
+def _period_months(filters: Filters, *, to_the_present: bool = False) -> str:
+    """Service rows of the period (its start to ``as_of()``) per person, service,
+    organisation and month, to be summed: whole months from ``service_months``, and the
+    events of the part-months at either end, one row each (stored in day order, so only
+    those days are read; summed once by whoever reads them rather than grouped first)."""
+    whole, part = _period_parts(filters, to_the_present=to_the_present)
     return f"""
         SELECT person_key, service_id, organisation_id, month, events, units, cost
         FROM raw_service_months WHERE {whole}
         UNION ALL
         SELECT person_key, service_id, organisation_id,
                CAST(date_trunc('month', "on") AS DATE) AS month,
-               count(*) AS events, sum(units) AS units, sum(cost) AS cost
-        FROM raw_service_events WHERE {part}
-        GROUP BY ALL"""
+               1 AS events, units, cost
+        FROM raw_service_events WHERE {part}"""
 
 
 def _period_service_users(filters: Filters) -> str:
@@ -450,17 +452,27 @@ def view_definitions(
         views[name] = cut(f"raw_{name}", condition)
     # The cohort's rows whatever their day, for outcomes' dated units (``outcomes.T``).
     views["cohort_people"] = "SELECT * FROM cohort"
-    for name in ("score_pairs", "domain_scores", "crisis_events", "goals", "outcome_units"):
+    for name in (
+        "score_pairs",
+        "domain_scores",
+        "crisis_events",
+        "goals",
+        "outcome_units",
+        "outcome_unit_groups",
+    ):
         views[f"cohort_{name}"] = cut(f"raw_{name}")
-    views["period_service_months"] = cut(f"({_period_months(filters)})")
-    # The period's services per person, service and organisation. A period from the
-    # beginning to after everyone's last activity is all time: the totals kept at refresh.
+    views["period_service_months"] = cut(
+        f"({_period_months(filters, to_the_present=to_the_present)})"
+    )
+    # The period's services per person, service and organisation, as rows to be summed. A
+    # period from the beginning to after everyone's last activity is all time: the totals
+    # kept at refresh; another, its service rows (summed once, by the reader).
     if not filters.start and to_the_present:
         views["period_person_services"] = cut("raw_person_service_totals")
     else:
         views["period_person_services"] = (
-            "SELECT person_key, service_id, organisation_id, sum(events) AS events, "
-            "sum(units) AS units, sum(cost) AS cost FROM period_service_months GROUP BY ALL"
+            "SELECT person_key, service_id, organisation_id, events, units, cost "
+            "FROM period_service_months"
         )
     return views
 

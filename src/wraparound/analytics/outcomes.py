@@ -236,36 +236,27 @@ def count_outcomes(
     need_change: bool = False,
 ) -> tuple[dict[str, tuple[int, int]], list[dict[str, Any]]]:
     """Each outcome's numerator and denominator on the report's day, the same as
-    ``Outcome.count`` (a test keeps them equal), in as few passes as there are kinds: the
-    score-pair outcomes in one pass over the pairs, the materialised ones in one over their
-    units, any other alone. With ``need_change``, also the change per domain from first to
-    latest score (pairs, improved, unchanged, worse, mean change), from the same pass over
-    the pairs."""
+    ``Outcome.count`` (a test keeps them equal), in one pass over the outcomes' grouped units
+    (``outcome_unit_groups``). With ``need_change``, also the change per domain from first
+    to latest score (pairs, improved, unchanged, worse, mean change) in one pass over the
+    score pairs, which then counts the score-pair outcomes too."""
     counts: dict[str, tuple[int, int]] = {}
-    on_pairs = [o for o in outcomes if o.pairs is not None]
     domains: list[dict[str, Any]] = []
-    if on_pairs or need_change:
-        per_outcome = ", ".join(
-            f"count(*) FILTER (WHERE ({o.pairs.where}) AND ({o.pairs.hit})) AS hit_{i}, "
-            f"count(*) FILTER (WHERE {o.pairs.where}) AS all_{i}"
+    if need_change:
+        on_pairs = [o for o in outcomes if o.pairs is not None]
+        per_outcome = "".join(
+            f", count(*) FILTER (WHERE ({o.pairs.where}) AND ({o.pairs.hit})) AS hit_{i}"
+            f", count(*) FILTER (WHERE {o.pairs.where}) AS all_{i}"
             for i, o in enumerate(on_pairs)
             if o.pairs is not None
-        )
-        # Without the change per domain, only the pairs some outcome counts are read (those
-        # of the basic needs alone, for reaching safe: stored by domain, the rest skipped).
-        only = (
-            "TRUE"
-            if need_change
-            else " OR ".join(f"({o.pairs.where})" for o in on_pairs if o.pairs is not None)
         )
         cursor = db.execute(
             f"""SELECT domain, count(*) AS pairs,
                        count(*) FILTER (WHERE latest_score > first_score) AS improved,
                        count(*) FILTER (WHERE latest_score = first_score) AS unchanged,
                        count(*) FILTER (WHERE latest_score < first_score) AS worse,
-                       avg(latest_score - first_score) AS mean_change
-                       {", " + per_outcome if per_outcome else ""}
-                FROM score_pairs WHERE {only} GROUP BY domain ORDER BY domain"""
+                       avg(latest_score - first_score) AS mean_change {per_outcome}
+                FROM score_pairs GROUP BY domain ORDER BY domain"""
         )
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -274,24 +265,17 @@ def count_outcomes(
                 sum(int(r[f"hit_{i}"]) for r in rows),
                 sum(int(r[f"all_{i}"]) for r in rows),
             )
-        if need_change:
-            domains = [
-                {k: v for k, v in r.items() if not k.startswith(("hit_", "all_"))} for r in rows
-            ]
-    materialised = [o for o in outcomes if o.materialised]
-    if materialised:
-        codes = ", ".join(f"'{o.code}'" for o in materialised)
+        domains = [{k: v for k, v in r.items() if not k.startswith(("hit_", "all_"))} for r in rows]
+    rest = [o for o in outcomes if o.code not in counts]
+    if rest:
+        codes = ", ".join(f"'{o.code}'" for o in rest)
         found = db.execute(
-            f"""SELECT outcome, count(*) FILTER (WHERE hit), count(*)
-                FROM cohort_outcome_units WHERE outcome IN ({codes}) AND {VALID_ON_AS_OF}
-                GROUP BY outcome"""
+            f"""SELECT outcome, sum(hits), sum(units) FROM cohort_outcome_unit_groups
+                WHERE outcome IN ({codes}) AND {VALID_ON_AS_OF} GROUP BY outcome"""
         ).fetchall()
         by_code = {code: (int(hit or 0), int(total or 0)) for code, hit, total in found}
-        for outcome in materialised:
+        for outcome in rest:
             counts[outcome.code] = by_code.get(outcome.code, (0, 0))
-    for outcome in outcomes:
-        if outcome.code not in counts:
-            counts[outcome.code] = outcome.count(db)
     return counts, domains
 
 
