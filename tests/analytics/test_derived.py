@@ -401,6 +401,39 @@ def test_skipping_the_cut_for_everyone_changes_nothing(store):
     )
 
 
+def test_a_period_to_the_present_skips_the_cut_of_its_services_only_for_everyone_active(store):
+    """When the cohort is everyone active in a period running to the present, the period's
+    services (whose people are all active in it) are not cut, with the same sums; when a
+    filter leaves some of them out, they are."""
+    services = (
+        "SELECT person_key, service_id, organisation_id, month, sum(events), sum(units), "
+        "sum(cost) FROM period_service_months GROUP BY ALL ORDER BY ALL"
+    )
+
+    def view(db) -> str:  # type: ignore[no-untyped-def]
+        return db.execute(
+            "SELECT sql FROM duckdb_views() WHERE view_name = 'period_service_months'"
+        ).fetchone()[0]
+
+    everyone_active = Filters(start=D(2025, 8, 17))  # no end: to today
+    db = open_filtered(everyone_active)
+    assert "cut_members" not in view(db)
+    skipped = db.execute(services).fetchall()
+    latest = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()[0]
+    for name, sql in view_definitions(
+        everyone_active, members="cohort_members", latest_activity=latest
+    ).items():
+        db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+    assert "cut_members" in view(db)
+    assert db.execute(services).fetchall() == skipped and skipped
+    # Some of the people active in the period left out (another network), or a period
+    # ending before the last activity: cut.
+    apply_filters(db, Filters(network_id=1, start=D(2025, 8, 17)))
+    assert "cut_members" in view(db)
+    apply_filters(db, Filters(start=D(2024, 8, 17), end=D(2025, 8, 17)))
+    assert "cut_members" in view(db)
+
+
 def test_a_snapshot_without_a_database_is_read_from_its_parquet_files(store, settings):
     """A snapshot written before snapshots had a database still serves the dashboards
     (the derived tables as views over its Parquet files), with the same figures."""

@@ -364,6 +364,7 @@ def view_definitions(
     filters: Filters,
     *,
     everyone: bool = False,
+    everyone_active: bool = False,
     members: str = "cohort",
     latest_activity: dt.date | None = None,
 ) -> dict[str, str]:
@@ -374,6 +375,8 @@ def view_definitions(
     the day and to the cohort, so a report reads only its cohort's rows without joining it
     (it joins ``cohort`` only for a person's attributes). ``everyone``: the cohort is known
     to be every person of the store (no filter left anyone out), so no cut is needed;
+    ``everyone_active``: the cohort is known to be everyone active in a period running to
+    the present, so the period's services (whose people are all active in it) need no cut;
     ``members``: where the cut reads the cohort's people from (a table of them, worked out
     once, rather than the cohort's conditions again in every view); ``latest_activity``: the
     store's last day of any activity, when known (a period running to or past it is read
@@ -461,8 +464,9 @@ def view_definitions(
         "outcome_unit_groups",
     ):
         views[f"cohort_{name}"] = cut(f"raw_{name}")
-    views["period_service_months"] = cut(
-        f"({_period_months(filters, to_the_present=to_the_present)})"
+    period_months = f"({_period_months(filters, to_the_present=to_the_present)})"
+    views["period_service_months"] = (
+        f"SELECT * FROM {period_months} AS p" if everyone_active else cut(period_months)
     )
     # The period's services per person, service and organisation, as rows to be summed. A
     # period from the beginning to after everyone's last activity is all time: the totals
@@ -493,12 +497,23 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     if filters.tier or filters.organisation or filters.start:
         db.execute("CREATE OR REPLACE TEMP TABLE cohort_members AS SELECT person_key FROM cohort")
         source = "cohort_members"
+    # Whether the cohort is everyone, or everyone active in a period running to the present
+    # (the cohort has that condition, so the same number is the same people).
+    active = (
+        "SELECT count(*) FROM raw_person_last_active "
+        f"WHERE last_active_on >= {sql_literal(filters.start.isoformat())}"
+        if filters.start and latest_activity is not None and filters.as_of >= latest_activity
+        else "SELECT -1"
+    )
     counted = db.execute(
-        f"SELECT (SELECT count(*) FROM {source}) = (SELECT count(*) FROM raw_people)"
+        f"SELECT (SELECT count(*) FROM {source}) AS n, (SELECT count(*) FROM raw_people), "
+        f"({active})"
     ).fetchone()
+    assert counted is not None
     views = view_definitions(
         filters,
-        everyone=bool(counted and counted[0]),
+        everyone=counted[0] == counted[1],
+        everyone_active=counted[0] == counted[2],
         members=source,
         latest_activity=latest_activity,
     )
