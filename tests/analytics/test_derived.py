@@ -24,7 +24,6 @@ from wraparound.analytics.filters import (
     apply_filters,
     cohort_spans_sql,
     open_filtered,
-    period_first_active_sql,
     view_definitions,
 )
 from wraparound.analytics.outcomes import (
@@ -183,13 +182,17 @@ def test_series_and_spans_equal_the_filters_applied_on_each_day(store, filters):
     days = quarter_ends(AS_OF)
     db = open_filtered(replace(filters, end=AS_OF))
     spans = cohort_spans_sql(filters)
-    first_active = ""
-    if filters.start:  # as the targets page does: the period's first activity made once
-        db.execute("CREATE TEMP TABLE first_active AS " + period_first_active_sql(filters.start))
-        first_active = "first_active"
+    # As the targets page does: the spans without a tier made once, a tier added to them.
+    db.execute("CREATE TEMP TABLE untiered AS " + cohort_spans_sql(replace(filters, tier="")))
     for outcome in OUTCOMES:
         in_one_pass, by_organisation = series(db, outcome, filters, days, by_organisation=True)
-        assert series(db, outcome, filters, days, first_active=first_active)[0] == in_one_pass
+        assert series(db, outcome, filters, days, untiered="untiered")[0] == in_one_pass
+        for tier in TIERS:  # a target's own tier
+            tiered = replace(filters, tier=tier)
+            assert (
+                series(db, outcome, tiered, days, untiered="untiered")[0]
+                == series(db, outcome, tiered, days)[0]
+            ), (outcome.code, tier)
         for day in days:
             apply_filters(db, replace(filters, end=day))
             assert in_one_pass[day] == outcome.count(db), (outcome.code, day)

@@ -314,12 +314,23 @@ def period_first_active_sql(start: dt.date) -> str:
         ) AS activity GROUP BY person_key"""
 
 
-def cohort_spans_sql(filters: Filters, *, first_active: str = "") -> str:
+def cohort_spans_sql(filters: Filters, *, untiered: str = "") -> str:
     """The cohort on every day at once: one row per person and span of days they are in it
     (``member_from``, ``member_until`` exclusive or null), so that ``cohort`` as of a day is
     exactly the people with a span holding that day (a test keeps the two equal). For a
-    series over days in one pass (shared targets by quarter). ``first_active``: a table of
-    ``period_first_active_sql`` for the filters' start, made once for several series."""
+    series over days in one pass (shared targets by quarter). ``untiered``: a table of the
+    spans of the same filters without a tier, made once for several series; the tier, if
+    any, is then applied to them."""
+    if untiered:
+        if not filters.tier:
+            return f"SELECT * FROM {untiered}"
+        # Untiered spans run to the end: in the tier from the later of the two starts.
+        return f"""SELECT * FROM (
+            SELECT u.person_key, greatest(u.member_from, t.tier_from) AS member_from,
+                   t.tier_until AS member_until
+            FROM {untiered} AS u JOIN raw_tier_spans AS t USING (person_key)
+            WHERE t.tier = {sql_literal(filters.tier)}) AS s
+            WHERE member_until IS NULL OR member_until > member_from"""
     known = "least(p.registered_on, coalesce(p.case_opened_on, p.registered_on))"
     static = ["TRUE", *_own_conditions(filters, "p.")]
     froms = [known]
@@ -336,8 +347,8 @@ def cohort_spans_sql(filters: Filters, *, first_active: str = "") -> str:
         )
     if filters.start:
         # Active in the period: from their first activity since its start.
-        source = first_active or f"({period_first_active_sql(filters.start)})"
-        joins.append(f"LEFT JOIN {source} AS act USING (person_key)")
+        # Inner: someone not active since the start is in no span.
+        joins.append(f"JOIN ({period_first_active_sql(filters.start)}) AS act USING (person_key)")
         froms.append("act.first_active")
     until = "CAST(NULL AS DATE)"
     if filters.tier:

@@ -286,13 +286,13 @@ def series(
     days: list[Any],
     *,
     by_organisation: bool = False,
-    first_active: str = "",
+    untiered: str = "",
 ) -> tuple[dict[Any, tuple[int, int]], dict[int, tuple[int, int]]]:
     """The outcome's numerator and denominator on each of ``days``, among the cohort of
     ``filters`` on that day, in one pass: the dated units of everyone, grouped per person
     and days held (``outcome_unit_groups``), joined to the cohort's spans
-    (``filters.cohort_spans_sql``, with ``first_active`` if given) and to the days each
-    holds. The same as applying the filters as of each day and counting (a test keeps them
+    (``filters.cohort_spans_sql``, from the ``untiered`` spans if given) and to the days
+    each holds. The same as applying the filters as of each day and counting (a test keeps them
     equal). With ``by_organisation``, also the outcome on the last day among the people
     each organisation served or led (``count_by_organisation`` on that day), from the same
     pass."""
@@ -339,7 +339,7 @@ def series(
                               WHEN m.member_until IS NULL THEN u.valid_until
                               ELSE least(u.valid_until, m.member_until) END AS hi
                   FROM raw_outcome_unit_groups AS u
-                  JOIN ({cohort_spans_sql(filters, first_active=first_active)}) AS m
+                  JOIN ({cohort_spans_sql(filters, untiered=untiered)}) AS m
                        USING (person_key)
                   WHERE u.outcome = '{outcome.code}'
                   -- Units over before the first day or not yet begun by the last count on none.

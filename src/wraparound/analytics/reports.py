@@ -7,11 +7,12 @@ tables — and every count that could single someone out is suppressed (``suppre
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import duckdb
 
-from wraparound.analytics.filters import Filters, period_first_active_sql
+from wraparound.analytics.filters import Filters, cohort_spans_sql
 from wraparound.analytics.outcomes import (
     OUTCOMES,
     OUTCOMES_BY_CODE,
@@ -682,13 +683,11 @@ def quarter_ends(until: dt.date, quarters: int = 8) -> list[dt.date]:
 
 
 def target_progress(
-    db: duckdb.DuckDBPyConnection, filters: Filters, target: Any, *, first_active: str = ""
+    db: duckdb.DuckDBPyConnection, filters: Filters, target: Any, *, untiered: str = ""
 ) -> dict[str, Any]:
     """One target's value each quarter, its value now and each organisation's contribution
     (the outcome among the people it served, and its share of everyone achieving it).
-    ``first_active``: the period's first activity per person, if made already."""
-    from dataclasses import replace
-
+    ``untiered``: the cohort's spans without a tier, if made already."""
     outcome = OUTCOMES_BY_CODE[target.outcome]
     base = replace(filters, tier=target.tier or filters.tier)
     days = quarter_ends(base.as_of)
@@ -698,7 +697,7 @@ def target_progress(
         base,
         days,
         by_organisation=not filters.organisation,
-        first_active=first_active,
+        untiered=untiered,
     )
     total_numerator = values[days[-1]][0]
     series_rows = []
@@ -742,16 +741,17 @@ def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     found = current_targets(network_id=filters.network_id) if filters.network_id else []
     if not found:
         result.summary.append("The network has not set any shared targets yet.")
-    first_active = ""
-    if found and filters.start:
-        # Each person's first activity in the period, once for every target's series.
+    untiered = ""
+    if found and (filters.start or filters.organisation):
+        # The cohort's spans where they take joins (activity in a period, an organisation's
+        # enrolments), once for every target's series, each adding its tier if it has one.
         db.execute(
-            "CREATE OR REPLACE TEMP TABLE period_first_active AS "
-            + period_first_active_sql(filters.start)
+            "CREATE OR REPLACE TEMP TABLE untiered_spans AS "
+            + cohort_spans_sql(replace(filters, tier=""))
         )
-        first_active = "period_first_active"
+        untiered = "untiered_spans"
     for target in found:
-        progress = target_progress(db, filters, target, first_active=first_active)
+        progress = target_progress(db, filters, target, untiered=untiered)
         now = progress["now"]
         met = target.met_by(now["percent"])
         verdict = {True: "met", False: "not met", None: "too few people to tell"}[met]
