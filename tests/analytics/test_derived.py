@@ -357,6 +357,23 @@ def test_all_time_services_per_person_are_the_totals_kept_at_refresh(store, filt
         "FROM period_person_services GROUP BY ALL ORDER BY ALL"
     )
     kept = db.execute(query).fetchall()
+    people = (
+        "SELECT person_key, events, units, cost, district_code, case_managed "
+        "FROM period_people_served ORDER BY ALL"
+    )
+    people_summed = (
+        "SELECT e.person_key, sum(e.events), sum(e.units), sum(e.cost), "
+        "any_value(p.district_code), any_value(p.case_managed) "
+        "FROM period_person_services e JOIN raw_people p USING (person_key) "
+        "GROUP BY ALL ORDER BY ALL"
+    )
+    assert (
+        "raw_person_served_totals"
+        in db.execute(
+            "SELECT sql FROM duckdb_views() WHERE view_name = 'period_people_served'"
+        ).fetchone()[0]
+    )
+    assert db.execute(people).fetchall() == db.execute(people_summed).fetchall()
     summed = db.execute(
         "SELECT person_key, service_id, organisation_id, count(*), sum(units), sum(cost) "
         "FROM raw_service_events WHERE person_key IN (SELECT person_key FROM cohort) "
@@ -371,6 +388,7 @@ def test_all_time_services_per_person_are_the_totals_kept_at_refresh(store, filt
         ).fetchone()[0]
     )
     to_as_of = db.execute(query).fetchall()
+    assert db.execute(people).fetchall() == db.execute(people_summed).fetchall()
     assert (
         to_as_of
         == db.execute(

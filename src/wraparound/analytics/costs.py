@@ -115,14 +115,11 @@ def cost_benefit_by_group(
 def _support_people(db: duckdb.DuckDBPyConnection) -> None:
     """``support_people``: the cost of support in the period per person of the cohort who
     had any, with their tier and whether case managed (one pass over the services, which
-    every support table then reads). The services are cut to the cohort already: a
-    person's row is read from ``raw_people``, not the cohort's conditions again."""
+    every support table then reads)."""
     db.execute(
         """CREATE OR REPLACE TEMP TABLE support_people AS
-           SELECT s.person_key, s.cost, c.case_managed, t.tier
-           FROM (SELECT person_key, sum(cost) AS cost FROM period_person_services
-                 GROUP BY person_key) AS s
-           JOIN raw_people c USING (person_key) LEFT JOIN tiers t USING (person_key)"""
+           SELECT s.person_key, s.cost, s.case_managed, t.tier
+           FROM period_people_served s LEFT JOIN tiers t USING (person_key)"""
     )
 
 

@@ -161,6 +161,20 @@ DERIVED: tuple[Derived, ...] = (
         """,
     ),
     Derived(
+        "person_served_totals",
+        "Each person served: their service events, units and cost over all time, with their "
+        "district and whether case managed (one row per person served: the all-time people "
+        "served by district and the support per person read it without regrouping or "
+        "joining people, ``filters``, ``period_people_served``).",
+        """
+        SELECT t.person_key, sum(t.events) AS events, sum(t.units) AS units,
+               sum(t.cost) AS cost, any_value(p.district_code) AS district_code,
+               any_value(p.case_managed) AS case_managed
+        FROM person_service_totals t JOIN people p ON p.person_key = t.person_key
+        GROUP BY t.person_key
+        """,
+    ),
+    Derived(
         "person_last_active",
         "Each person's last day of activity (an assessment, a referral or a service), for "
         "the people active in a period that runs to the present: on a day after everyone's "

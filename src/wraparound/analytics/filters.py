@@ -482,12 +482,20 @@ def view_definitions(
     # The period's services per person, service and organisation, as rows to be summed. A
     # period from the beginning to after everyone's last activity is all time: the totals
     # kept at refresh; another, its service rows (summed once, by the reader).
+    # And per person served, once each, with their district and whether case managed.
     if not filters.start and to_the_present:
         views["period_person_services"] = cut("raw_person_service_totals")
+        views["period_people_served"] = cut("raw_person_served_totals")
     else:
         views["period_person_services"] = (
             "SELECT person_key, service_id, organisation_id, events, units, cost "
             "FROM period_service_months"
+        )
+        views["period_people_served"] = (
+            "SELECT s.person_key, s.events, s.units, s.cost, p.district_code, p.case_managed "
+            "FROM (SELECT person_key, sum(events) AS events, sum(units) AS units, "
+            "sum(cost) AS cost FROM period_person_services GROUP BY person_key) AS s "
+            "JOIN raw_people AS p USING (person_key)"
         )
     return views
 

@@ -149,10 +149,17 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
                   sum(cost) AS cost
            FROM period_person_services WHERE {own} GROUP BY person_key, service_id"""
     )
+    # The people served, with their district: one organisation's services summed per
+    # person, or everyone's as kept per person.
     db.execute(
         """CREATE OR REPLACE TEMP TABLE served AS
-           SELECT person_key, sum(events) AS events, sum(cost) AS cost
-           FROM person_services GROUP BY person_key"""
+            SELECT s.person_key, sum(s.events) AS events, sum(s.cost) AS cost,
+                   any_value(p.district_code) AS district_code
+            FROM person_services s JOIN raw_people p USING (person_key)
+            GROUP BY s.person_key"""
+        if org
+        else """CREATE OR REPLACE TEMP TABLE served AS
+            SELECT person_key, events, cost, district_code FROM period_people_served"""
     )
     # The referrals by month, by receiving and by referring organisation: a referral is
     # accepted or completed if it was by the report's day. Three groupings rather than
@@ -328,13 +335,11 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             by_service,
         )
     )
-    # The people served are cut to the cohort already: their district is read from their
-    # own row (``raw_people``), not the cohort's conditions evaluated again.
     by_place = rows_of(
         db,
-        """SELECT coalesce(c.district_code, 'unknown') AS district,
-                  count(*) AS people, sum(p.events) AS service_events, sum(p.cost) AS cost
-           FROM served p JOIN raw_people c USING (person_key) GROUP BY 1 ORDER BY 1""",
+        """SELECT coalesce(district_code, 'unknown') AS district,
+                  count(*) AS people, sum(events) AS service_events, sum(cost) AS cost
+           FROM served GROUP BY 1 ORDER BY 1""",
     )
     _hide_small(by_place, ("people", "service_events"), guard="people")
     _round(by_place)
