@@ -500,12 +500,23 @@ def view_definitions(
     return views
 
 
+def _latest_activity(db: duckdb.DuckDBPyConnection) -> dt.date | None:
+    found = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()
+    return found[0] if found else None
+
+
+def is_all_time(db: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
+    """Whether the period is all time: from the beginning to after the store's last
+    activity (the views then read the totals kept at refresh)."""
+    latest = None if filters.start else _latest_activity(db)
+    return latest is not None and filters.as_of >= latest
+
+
 def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     """(Re)define the views reports read over the ``raw_<table>`` views for these filters
     (``view_definitions``): ``as_of()``, ``cohort`` and every table cut to both."""
     db.execute(f"CREATE OR REPLACE TEMP MACRO as_of() AS DATE '{filters.as_of.isoformat()}'")
-    found = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()
-    latest_activity = found[0] if found else None
+    latest_activity = _latest_activity(db)
     views = view_definitions(filters, latest_activity=latest_activity)
     for name in ("person_tier", "people", "cohort"):
         db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {views[name]}")

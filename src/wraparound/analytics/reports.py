@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from wraparound.analytics.filters import Filters, cohort_spans_sql
+from wraparound.analytics.filters import Filters, cohort_spans_sql, is_all_time
 from wraparound.analytics.outcomes import (
     OUTCOMES,
     OUTCOMES_BY_CODE,
@@ -149,17 +149,17 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
                   sum(cost) AS cost
            FROM period_person_services WHERE {own} GROUP BY person_key, service_id"""
     )
-    # The people served, with their district: one organisation's services summed per
-    # person, or everyone's as kept per person.
+    # The people served, with their district: everyone's over all time as kept per person,
+    # or the services above summed per person.
     db.execute(
         """CREATE OR REPLACE TEMP TABLE served AS
+            SELECT person_key, events, cost, district_code FROM period_people_served"""
+        if not org and is_all_time(db, filters)
+        else """CREATE OR REPLACE TEMP TABLE served AS
             SELECT s.person_key, sum(s.events) AS events, sum(s.cost) AS cost,
                    any_value(p.district_code) AS district_code
             FROM person_services s JOIN raw_people p USING (person_key)
             GROUP BY s.person_key"""
-        if org
-        else """CREATE OR REPLACE TEMP TABLE served AS
-            SELECT person_key, events, cost, district_code FROM period_people_served"""
     )
     # The referrals by month, by receiving and by referring organisation: a referral is
     # accepted or completed if it was by the report's day. Three groupings rather than
