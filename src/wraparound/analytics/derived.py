@@ -142,6 +142,21 @@ DERIVED: tuple[Derived, ...] = (
         """,
     ),
     Derived(
+        "referral_waits",
+        "Each referral's figures for the outputs: its days, organisations and status, with "
+        "the days it waited to be accepted (null if not accepted) worked out once, at "
+        "refresh, rather than from two instants for every referral on every request.",
+        """
+        SELECT referral_id, person_key, requested_on, accepted_on, closed_on, status,
+               CAST(date_trunc('month', requested_on) AS DATE) AS month,
+               receiving_organisation_id, referring_organisation_id,
+               (epoch(accepted_at) - epoch(requested_at)) / 86400.0 AS days_to_accept
+        FROM referrals
+        """,
+        # Stored by day: the referrals of a period are a few row groups.
+        order="requested_on",
+    ),
+    Derived(
         "person_groups",
         "Each person's population groups, one row per group (none for people in none): "
         "breakdowns by group join it rather than unnesting a list per row.",

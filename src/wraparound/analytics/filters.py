@@ -175,6 +175,7 @@ DERIVED_AS_OF = {
     "score_days": "completed_on <= as_of()",
     "crisis_near_entry": "occurred_on <= as_of()",
     "support_after_entry": '"on" <= as_of()',
+    "referral_waits": "requested_on <= as_of()",
 }
 
 

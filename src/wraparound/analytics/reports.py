@@ -26,8 +26,6 @@ from wraparound.analytics.outcomes import (
 from wraparound.analytics.results import Chart, Col, Report, ReportResult, ResultTable, rows_of
 
 CHART_WIDTH = 560
-# Days from sending to acceptance (null if not accepted), from the instants (no calendar).
-DAYS_TO_ACCEPT = "(epoch(accepted_at) - epoch(requested_at)) / 86400.0"
 
 
 def _date_sql(day: dt.date) -> str:
@@ -126,7 +124,7 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     as_of = _date_sql(filters.as_of)
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW r AS
-            SELECT * FROM referrals
+            SELECT * FROM referral_waits
             WHERE {_since(filters, "requested_on")} AND {ref_org}"""
     )
     db.execute(
@@ -167,11 +165,11 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     accepted_by_then = f"accepted_on <= {as_of}"
     figures = f"""count(*) AS n, count(*) FILTER (WHERE {accepted_by_then}) AS accepted,
         count(*) FILTER (WHERE status = 'completed' AND closed_on <= {as_of}) AS completed,
-        median({DAYS_TO_ACCEPT}) FILTER (WHERE {accepted_by_then}) AS days_to_accept"""
+        median(days_to_accept) FILTER (WHERE {accepted_by_then}) AS days_to_accept"""
     db.execute(
         f"""CREATE OR REPLACE TEMP TABLE ref AS
-            SELECT CAST(date_trunc('month', requested_on) AS DATE) AS month,
-                   CAST(NULL AS BIGINT) AS receiver, CAST(NULL AS BIGINT) AS referrer, {figures}
+            SELECT month, CAST(NULL AS BIGINT) AS receiver, CAST(NULL AS BIGINT) AS referrer,
+                   {figures}
             FROM r GROUP BY 1
             UNION ALL
             SELECT NULL, receiving_organisation_id, NULL, {figures} FROM r GROUP BY 2
