@@ -254,10 +254,14 @@ def _outcome_unit_groups() -> Derived:
     return Derived(
         "outcome_unit_groups",
         "The dated units of every outcome, grouped per person and days held: how many units "
-        "(``units``) and how many in the numerator (``hits``). A person's domains scored at "
-        "the same assessments hold on the same days, so an outcome over domains has a "
-        "fraction of the rows: a series over several days (``outcomes.series``) sums these.",
-        listed,
+        "(``units``) and how many in the numerator (``hits``), with the day the person became "
+        "known to the network (``known_on``: registered, or in a case). A person's domains "
+        "scored at the same assessments hold on the same days, so an outcome over domains "
+        "has a fraction of the rows: a series over several days (``outcomes.series``) sums "
+        "these.",
+        f"""SELECT g.*, least(p.registered_on, coalesce(p.case_opened_on, p.registered_on))
+                AS known_on
+            FROM ({listed}) AS g JOIN people p ON p.person_key = g.person_key""",  # noqa: S608
         order="outcome",
     )
 

@@ -297,6 +297,18 @@ def _own_conditions(filters: Filters, prefix: str) -> list[str]:
     return conditions
 
 
+def own_rows_hold_for_everyone(db: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
+    """Whether every person of the store meets the filters' conditions on their own row
+    (network, area, population group)."""
+    conditions = _own_conditions(filters, "")
+    if not conditions:
+        return True
+    found = db.execute(
+        f"SELECT count(*) FROM raw_people WHERE ({' AND '.join(conditions)}) IS NOT TRUE"
+    ).fetchone()
+    return found is not None and found[0] == 0
+
+
 def period_first_active_sql(start: dt.date) -> str:
     """Each person's first day of activity on or after ``start`` (an assessment, a referral
     or a service): ``person_key``, ``first_active``."""

@@ -111,22 +111,23 @@ def _pairs_outcome(
 def _housing_at(months: int) -> str:
     """The housing score nearest to ``months`` after the case opened, within the window:
     from the first score in the window known (not before the point itself), each later
-    score in the window may be nearer, so the answer holds until the next one."""
+    score in the window may be nearer, so the answer holds until the next one. Its names
+    carry the months, so that both are unique where the outcomes' SQL is combined."""
     # Nearest first; on equal distance the earlier day, then the lower assessment id.
     nearest = (
         "(abs(date_diff('day', c.point, c.completed_on)) * 100000 "
         "+ date_diff('day', DATE '1970-01-01', c.completed_on)) * 10000000000 + c.assessment_id"
     )
     return f"""
-        WITH eligible AS (
+        WITH eligible_{months} AS (
             SELECT person_key, CAST(case_opened_on + INTERVAL {months} MONTH AS DATE) AS point
             FROM {T}people WHERE case_managed AND case_opened_on IS NOT NULL
-        ), candidates AS (
+        ), candidates_{months} AS (
             SELECT e.person_key, e.point, s.completed_on, s.assessment_id, s.score
-            FROM eligible e JOIN {T}domain_scores s ON s.person_key = e.person_key
+            FROM eligible_{months} e JOIN {T}domain_scores s ON s.person_key = e.person_key
             WHERE s.domain = 'housing'
               AND abs(date_diff('day', e.point, s.completed_on)) <= {WINDOW_DAYS}
-        ), running AS (
+        ), running_{months} AS (
             SELECT c.person_key, c.point, c.completed_on,
                    arg_min(c.score, {nearest}) OVER (
                        PARTITION BY c.person_key ORDER BY c.completed_on, c.assessment_id
@@ -134,11 +135,11 @@ def _housing_at(months: int) -> str:
                    lead(c.completed_on) OVER (
                        PARTITION BY c.person_key ORDER BY c.completed_on, c.assessment_id
                    ) AS next_on
-            FROM candidates c
+            FROM candidates_{months} c
         )
         SELECT person_key, score >= {SAFE} AS hit, greatest(point, completed_on) AS valid_from,
                next_on AS valid_until
-        FROM running
+        FROM running_{months}
         WHERE next_on IS NULL OR next_on > greatest(point, completed_on)
     """
 
@@ -287,16 +288,19 @@ def series(
     *,
     by_organisation: bool = False,
     untiered: str = "",
+    everyone: bool = False,
 ) -> tuple[dict[Any, tuple[int, int]], dict[int, tuple[int, int]]]:
     """The outcome's numerator and denominator on each of ``days``, among the cohort of
     ``filters`` on that day, in one pass: the dated units of everyone, grouped per person
     and days held (``outcome_unit_groups``), joined to the cohort's spans
-    (``filters.cohort_spans_sql``, from the ``untiered`` spans if given) and to the days
-    each holds. The same as applying the filters as of each day and counting (a test keeps them
+    (``filters.cohort_spans_sql``, from the ``untiered`` spans if given; with ``everyone``,
+    every person meets the filters' conditions on their own row, so without a period or an
+    organisation the spans are each person's known day and tiers) and to the days each
+    holds. The same as applying the filters as of each day and counting (a test keeps them
     equal). With ``by_organisation``, also the outcome on the last day among the people
     each organisation served or led (``count_by_organisation`` on that day), from the same
     pass."""
-    from wraparound.analytics.filters import cohort_spans_sql
+    from wraparound.analytics.filters import cohort_spans_sql, sql_literal
 
     # One pass over the units of the cohort, each with the days it counts on (its own days
     # and its person's in the cohort) as a range of positions in the sorted days; the
@@ -329,18 +333,28 @@ def series(
         if by_organisation
         else ""
     )
+    lo = "greatest(u.valid_from, m.member_from)"
+    hi = """CASE WHEN u.valid_until IS NULL THEN m.member_until
+                 WHEN m.member_until IS NULL THEN u.valid_until
+                 ELSE least(u.valid_until, m.member_until) END"""
+    members = f"JOIN ({cohort_spans_sql(filters, untiered=untiered)}) AS m USING (person_key)"
+    if everyone and not (filters.organisation or filters.start):
+        # Everyone is in the cohort from when they were known (kept beside each unit), and
+        # in a tier while its spans last: no pass over the people.
+        lo = "greatest(u.valid_from, u.known_on, m.member_from)"
+        members = (
+            "JOIN (SELECT person_key, tier_from AS member_from, tier_until AS member_until "
+            f"FROM raw_tier_spans WHERE tier = {sql_literal(filters.tier)}) AS m "
+            "USING (person_key)"
+        )
+        if not filters.tier:
+            lo, hi, members = "greatest(u.valid_from, u.known_on)", "u.valid_until", ""
     rows = db.execute(
         f"""WITH spans AS MATERIALIZED (
             SELECT person_key, hits, units, {position("lo")} AS first,
                    CASE WHEN hi IS NULL THEN {len(ordered)} ELSE {position("hi")} END AS stop
-            FROM (SELECT u.person_key, u.hits, u.units,
-                         greatest(u.valid_from, m.member_from) AS lo,
-                         CASE WHEN u.valid_until IS NULL THEN m.member_until
-                              WHEN m.member_until IS NULL THEN u.valid_until
-                              ELSE least(u.valid_until, m.member_until) END AS hi
-                  FROM raw_outcome_unit_groups AS u
-                  JOIN ({cohort_spans_sql(filters, untiered=untiered)}) AS m
-                       USING (person_key)
+            FROM (SELECT u.person_key, u.hits, u.units, {lo} AS lo, {hi} AS hi
+                  FROM raw_outcome_unit_groups AS u {members}
                   WHERE u.outcome = '{outcome.code}'
                   -- Units over before the first day or not yet begun by the last count on none.
                     AND (u.valid_until IS NULL OR u.valid_until > DATE '{first.isoformat()}')

@@ -12,7 +12,12 @@ from typing import Any
 
 import duckdb
 
-from wraparound.analytics.filters import Filters, cohort_spans_sql, is_all_time
+from wraparound.analytics.filters import (
+    Filters,
+    cohort_spans_sql,
+    is_all_time,
+    own_rows_hold_for_everyone,
+)
 from wraparound.analytics.outcomes import (
     OUTCOMES,
     OUTCOMES_BY_CODE,
@@ -686,7 +691,12 @@ def quarter_ends(until: dt.date, quarters: int = 8) -> list[dt.date]:
 
 
 def target_progress(
-    db: duckdb.DuckDBPyConnection, filters: Filters, target: Any, *, untiered: str = ""
+    db: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    target: Any,
+    *,
+    untiered: str = "",
+    everyone: bool = False,
 ) -> dict[str, Any]:
     """One target's value each quarter, its value now and each organisation's contribution
     (the outcome among the people it served, and its share of everyone achieving it).
@@ -701,6 +711,7 @@ def target_progress(
         days,
         by_organisation=not filters.organisation,
         untiered=untiered,
+        everyone=everyone,
     )
     total_numerator = values[days[-1]][0]
     series_rows = []
@@ -753,8 +764,9 @@ def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             + cohort_spans_sql(replace(filters, tier=""))
         )
         untiered = "untiered_spans"
+    everyone = bool(found) and own_rows_hold_for_everyone(db, filters)
     for target in found:
-        progress = target_progress(db, filters, target, untiered=untiered)
+        progress = target_progress(db, filters, target, untiered=untiered, everyone=everyone)
         now = progress["now"]
         met = target.met_by(now["percent"])
         verdict = {True: "met", False: "not met", None: "too few people to tell"}[met]
