@@ -25,6 +25,7 @@ from wraparound.analytics.filters import (
     cohort_spans_sql,
     open_filtered,
     own_rows_hold_for_everyone,
+    period_first_active_sql,
     view_definitions,
 )
 from wraparound.analytics.outcomes import (
@@ -186,6 +187,10 @@ def test_series_and_spans_equal_the_filters_applied_on_each_day(store, filters):
     everyone = own_rows_hold_for_everyone(db, filters)
     # Two networks in the store: only filters without a network or place hold for everyone.
     assert everyone == (not filters.network_id)
+    first_active = ""
+    if filters.start:  # as the targets page does: each person's first activity made once
+        db.execute("CREATE TEMP TABLE first_active AS " + period_first_active_sql(filters.start))
+        first_active = "first_active"
     # As the targets page does: the spans without a tier made once, a tier added to them.
     db.execute("CREATE TEMP TABLE untiered AS " + cohort_spans_sql(replace(filters, tier="")))
     for outcome in OUTCOMES:
@@ -195,9 +200,13 @@ def test_series_and_spans_equal_the_filters_applied_on_each_day(store, filters):
             tiered = replace(filters, tier=tier or filters.tier)
             plain = series(db, outcome, tiered, days, by_organisation=True)
             assert series(db, outcome, tiered, days, untiered="untiered")[0] == plain[0]
-            if everyone:  # each person's known day and tiers, without the people
+            if everyone:  # each person's known day, activity and tiers, not the people
                 assert (
                     series(db, outcome, tiered, days, by_organisation=True, everyone=True) == plain
+                ), (outcome.code, tier)
+                assert (
+                    series(db, outcome, tiered, days, everyone=True, first_active=first_active)[0]
+                    == plain[0]
                 ), (outcome.code, tier)
         for day in days:
             apply_filters(db, replace(filters, end=day))

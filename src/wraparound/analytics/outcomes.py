@@ -289,18 +289,24 @@ def series(
     by_organisation: bool = False,
     untiered: str = "",
     everyone: bool = False,
+    first_active: str = "",
 ) -> tuple[dict[Any, tuple[int, int]], dict[int, tuple[int, int]]]:
     """The outcome's numerator and denominator on each of ``days``, among the cohort of
     ``filters`` on that day, in one pass: the dated units of everyone, grouped per person
     and days held (``outcome_unit_groups``), joined to the cohort's spans
     (``filters.cohort_spans_sql``, from the ``untiered`` spans if given; with ``everyone``,
-    every person meets the filters' conditions on their own row, so without a period or an
-    organisation the spans are each person's known day and tiers) and to the days each
-    holds. The same as applying the filters as of each day and counting (a test keeps them
-    equal). With ``by_organisation``, also the outcome on the last day among the people
-    each organisation served or led (``count_by_organisation`` on that day), from the same
+    every person meets the filters' conditions on their own row, so without an organisation
+    the spans are each person's known day, first activity in the period (from the table
+    ``first_active`` if given) and tiers) and to the days each holds. The same as applying
+    the filters as of each day and counting (a test keeps them equal). With
+    ``by_organisation``, also the outcome on the last day among the people each
+    organisation served or led (``count_by_organisation`` on that day), from the same
     pass."""
-    from wraparound.analytics.filters import cohort_spans_sql, sql_literal
+    from wraparound.analytics.filters import (
+        cohort_spans_sql,
+        period_first_active_sql,
+        sql_literal,
+    )
 
     # One pass over the units of the cohort, each with the days it counts on (its own days
     # and its person's in the cohort) as a range of positions in the sorted days; the
@@ -338,17 +344,26 @@ def series(
                  WHEN m.member_until IS NULL THEN u.valid_until
                  ELSE least(u.valid_until, m.member_until) END"""
     members = f"JOIN ({cohort_spans_sql(filters, untiered=untiered)}) AS m USING (person_key)"
-    if everyone and not (filters.organisation or filters.start):
-        # Everyone is in the cohort from when they were known (kept beside each unit), and
-        # in a tier while its spans last: no pass over the people.
-        lo = "greatest(u.valid_from, u.known_on, m.member_from)"
-        members = (
-            "JOIN (SELECT person_key, tier_from AS member_from, tier_until AS member_until "
-            f"FROM raw_tier_spans WHERE tier = {sql_literal(filters.tier)}) AS m "
-            "USING (person_key)"
-        )
-        if not filters.tier:
-            lo, hi, members = "greatest(u.valid_from, u.known_on)", "u.valid_until", ""
+    if everyone and not filters.organisation:
+        # Everyone is in the cohort from when they were known (kept beside each unit), from
+        # their first activity in a period, and in a tier while its spans last: no pass
+        # over the people.
+        starts, joins = ["u.valid_from", "u.known_on"], []
+        hi = "u.valid_until"
+        if filters.start:
+            source = first_active or f"({period_first_active_sql(filters.start)})"
+            joins.append(f"JOIN {source} AS act USING (person_key)")
+            starts.append("act.first_active")
+        if filters.tier:
+            joins.append(
+                "JOIN (SELECT person_key, tier_from, tier_until FROM raw_tier_spans "
+                f"WHERE tier = {sql_literal(filters.tier)}) AS m USING (person_key)"
+            )
+            starts.append("m.tier_from")
+            hi = """CASE WHEN u.valid_until IS NULL THEN m.tier_until
+                         WHEN m.tier_until IS NULL THEN u.valid_until
+                         ELSE least(u.valid_until, m.tier_until) END"""
+        lo, members = f"greatest({', '.join(starts)})", " ".join(joins)
     rows = db.execute(
         f"""WITH spans AS MATERIALIZED (
             SELECT person_key, hits, units, {position("lo")} AS first,

@@ -17,6 +17,7 @@ from wraparound.analytics.filters import (
     cohort_spans_sql,
     is_all_time,
     own_rows_hold_for_everyone,
+    period_first_active_sql,
 )
 from wraparound.analytics.outcomes import (
     OUTCOMES,
@@ -697,6 +698,7 @@ def target_progress(
     *,
     untiered: str = "",
     everyone: bool = False,
+    first_active: str = "",
 ) -> dict[str, Any]:
     """One target's value each quarter, its value now and each organisation's contribution
     (the outcome among the people it served, and its share of everyone achieving it).
@@ -712,6 +714,7 @@ def target_progress(
         by_organisation=not filters.organisation,
         untiered=untiered,
         everyone=everyone,
+        first_active=first_active,
     )
     total_numerator = values[days[-1]][0]
     series_rows = []
@@ -755,8 +758,16 @@ def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     found = current_targets(network_id=filters.network_id) if filters.network_id else []
     if not found:
         result.summary.append("The network has not set any shared targets yet.")
-    untiered = ""
-    if found and (filters.start or filters.organisation):
+    untiered = first_active = ""
+    everyone = bool(found) and own_rows_hold_for_everyone(db, filters)
+    if found and everyone and filters.start and not filters.organisation:
+        # Each person's first activity in the period, once for every target's series.
+        db.execute(
+            "CREATE OR REPLACE TEMP TABLE period_first_active AS "
+            + period_first_active_sql(filters.start)
+        )
+        first_active = "period_first_active"
+    elif found and (filters.start or filters.organisation):
         # The cohort's spans where they take joins (activity in a period, an organisation's
         # enrolments), once for every target's series, each adding its tier if it has one.
         db.execute(
@@ -764,9 +775,10 @@ def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             + cohort_spans_sql(replace(filters, tier=""))
         )
         untiered = "untiered_spans"
-    everyone = bool(found) and own_rows_hold_for_everyone(db, filters)
     for target in found:
-        progress = target_progress(db, filters, target, untiered=untiered, everyone=everyone)
+        progress = target_progress(
+            db, filters, target, untiered=untiered, everyone=everyone, first_active=first_active
+        )
         now = progress["now"]
         met = target.met_by(now["percent"])
         verdict = {True: "met", False: "not met", None: "too few people to tell"}[met]
