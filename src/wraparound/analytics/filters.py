@@ -458,6 +458,11 @@ def view_definitions(
             f"UNION ALL {_period_service_users(filters)})"
         )
     views["people"] = "SELECT * FROM raw_people"
+    # A person's own row (district, whether case managed) for rows already cut to the
+    # cohort: from its members when they were worked out (fewer rows), or everyone's.
+    views["cohort_rows"] = "SELECT person_key, district_code, case_managed FROM " + (
+        "cohort_members" if members == "cohort_members" else "raw_people"
+    )
     views["cohort"] = f"SELECT people.* FROM people {' '.join(joins)} WHERE " + " AND ".join(
         conditions
     )
@@ -514,7 +519,7 @@ def view_definitions(
             "SELECT s.person_key, s.events, s.units, s.cost, p.district_code, p.case_managed "
             "FROM (SELECT person_key, sum(events) AS events, sum(units) AS units, "
             "sum(cost) AS cost FROM period_person_services GROUP BY person_key) AS s "
-            "JOIN raw_people AS p USING (person_key)"
+            "JOIN cohort_rows AS p USING (person_key)"
         )
     return views
 
@@ -544,7 +549,11 @@ def apply_filters(db: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     # view's cut then reads; conditions on a person's own row are cheap to count directly.
     source = "cohort"
     if filters.tier or filters.organisation or filters.start:
-        db.execute("CREATE OR REPLACE TEMP TABLE cohort_members AS SELECT person_key FROM cohort")
+        # With the attributes reports look up for rows already cut to the cohort.
+        db.execute(
+            "CREATE OR REPLACE TEMP TABLE cohort_members AS "
+            "SELECT person_key, district_code, case_managed FROM cohort"
+        )
         source = "cohort_members"
     # Whether the cohort is everyone, or everyone active in a period running to the present
     # (the cohort has that condition, so the same number is the same people).

@@ -162,7 +162,7 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
         else """CREATE OR REPLACE TEMP TABLE served AS
             SELECT s.person_key, sum(s.events) AS events, sum(s.cost) AS cost,
                    any_value(p.district_code) AS district_code
-            FROM person_services s JOIN raw_people p USING (person_key)
+            FROM person_services s JOIN cohort_rows p USING (person_key)
             GROUP BY s.person_key"""
     )
     # The referrals by month, by receiving and by referring organisation: a referral is
@@ -597,7 +597,7 @@ def _satisfaction_rows(
         db,
         f"""SELECT {group} AS grp, count(*) AS sent, count(answered_on) AS answered,
                    {means}, {agree}
-            FROM satisfaction s JOIN raw_people c USING (person_key)
+            FROM satisfaction s JOIN cohort_rows c USING (person_key)
             WHERE {_since(filters, "sent_on")}
             GROUP BY 1 ORDER BY 1""",
     )
