@@ -354,6 +354,117 @@ def test_a_period_to_the_present_reads_each_persons_last_activity(store, filters
     )
 
 
+# Each person's activity, plainly: every day they were assessed, referred or served.
+ACTIVITY = """
+    SELECT person_key, completed_on AS day FROM raw_assessments
+    UNION ALL SELECT person_key, requested_on FROM raw_referrals
+    UNION ALL SELECT person_key, "on" FROM raw_service_events"""
+
+
+@pytest.mark.parametrize(
+    ("start", "until"),
+    [
+        (START, None),
+        (D(2024, 9, 1), None),
+        (D(2024, 9, 17), D(2025, 2, 3)),
+        (D(2025, 11, 20), D(2025, 11, 30)),
+        (D(2026, 2, 1), None),
+    ],
+)
+def test_first_activity_in_a_period_is_the_earliest_activity_since_its_start(store, start, until):
+    """The first day of activity on or after a start (read as a filter from each person's
+    days of activity) is the earliest of their assessments, referrals and services since
+    then; with an end, only for people active by it."""
+    db = open_filtered(Filters())
+    bound = f"DATE '{until}'" if until else ""
+    found = db.execute(
+        "SELECT person_key, first_active FROM "  # noqa: S608
+        f"({period_first_active_sql(start, until=bound)}) AS f ORDER BY ALL"
+    ).fetchall()
+    before = f"AND day <= {bound}" if until else ""
+    plain = db.execute(
+        f"SELECT person_key, min(day) FROM ({ACTIVITY}) AS a "  # noqa: S608
+        f"WHERE day >= DATE '{start}' {before} GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert found == plain and found
+    assert len({key for key, _ in found}) == len(found)  # one row per person
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(start=D(2024, 9, 1), end=D(2025, 3, 10)),
+        Filters(network_id=1, start=D(2025, 2, 3), end=D(2025, 6, 30)),
+        Filters(network_id=1, tier="supported", start=D(2024, 6, 15), end=D(2025, 6, 15)),
+        Filters(network_id=1, organisation=11, start=D(2024, 3, 17), end=D(2025, 1, 1)),
+    ],
+    ids=lambda f: f.describe(),
+)
+def test_the_people_active_in_a_period_are_those_with_activity_in_it(store, filters):
+    """A period that ends before the store's last activity: its people are those assessed,
+    referred or served within it (who meet the other filters)."""
+    db = open_filtered(filters)
+    cohort = {k for (k,) in db.execute("SELECT person_key FROM cohort").fetchall()}
+    active = {
+        k
+        for (k,) in db.execute(
+            f"SELECT person_key FROM ({ACTIVITY}) AS a "  # noqa: S608
+            f"WHERE day BETWEEN DATE '{filters.start}' AND DATE '{filters.end}'"
+        ).fetchall()
+    }
+    without_period = view_definitions(replace(filters, start=None))["cohort"]
+    unfiltered = {
+        k
+        for (k,) in db.execute(f"SELECT person_key FROM ({without_period})").fetchall()  # noqa: S608
+    }
+    assert cohort == active & unfiltered
+    assert cohort and cohort != unfiltered
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(start=D(2025, 8, 17)),
+        Filters(start=D(2024, 2, 1)),
+        Filters(network_id=1, area="D1", start=D(2025, 3, 9)),
+        Filters(network_id=1, tier="supported", organisation=12, start=D(2024, 6, 15)),
+    ],
+    ids=lambda f: f.describe(),
+)
+def test_people_served_in_a_period_to_the_present_are_their_services_since_its_start(
+    store, filters
+):
+    """A period to the present reads each person's services since their first activity in
+    it, kept at refresh; they must equal the cohort's events in the period summed, with the
+    person's district and whether case managed."""
+    db = open_filtered(filters)  # no end: to today
+    view = db.execute(
+        "SELECT sql FROM duckdb_views() WHERE view_name = 'period_people_served'"
+    ).fetchone()[0]
+    assert "events_since" in view
+    kept = db.execute(
+        "SELECT person_key, events, units, cost, district_code, case_managed "
+        "FROM period_people_served ORDER BY ALL"
+    ).fetchall()
+    summed = db.execute(
+        "SELECT e.person_key, count(*), sum(e.units), sum(e.cost), any_value(p.district_code), "  # noqa: S608
+        "any_value(p.case_managed) FROM raw_service_events e JOIN cohort p USING (person_key) "
+        f"WHERE e.\"on\" >= DATE '{filters.start}' GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert kept == summed and kept
+    # The same through the plain view definitions (the cohort's conditions, not its members).
+    latest = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()[0]
+    for name, sql in view_definitions(filters, latest_activity=latest).items():
+        db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+    assert (
+        db.execute(
+            "SELECT person_key, events, units, cost, district_code, case_managed "
+            "FROM period_people_served ORDER BY ALL"
+        ).fetchall()
+        == summed
+    )
+
+
 @pytest.mark.parametrize("filters", [Filters(), Filters(network_id=1, area="D1")], ids=str)
 def test_all_time_services_per_person_are_the_totals_kept_at_refresh(store, filters):
     """A period from the beginning to the present reads each person's service totals kept

@@ -205,6 +205,39 @@ DERIVED: tuple[Derived, ...] = (
         """,
     ),
     Derived(
+        "person_activity_days",
+        "Each person's days of activity (an assessment, a referral or a service), each with "
+        "the person's previous day of activity (``previous_day``, null on the first) and "
+        "their services from that day to the store's last (``events_since``, "
+        "``units_since``, ``cost_since``). A person's first activity on or after a day is "
+        "the row where that day falls after the previous one: a filter, not a grouping of "
+        "the period's activity; in a period running to the present, that row also holds "
+        "the person's services in it (``filters.period_first_active_sql``, "
+        "``period_people_served``).",
+        """
+        SELECT person_key, day,
+               lag(day) OVER (PARTITION BY person_key ORDER BY day) AS previous_day,
+               sum(events) OVER since AS events_since, sum(units) OVER since AS units_since,
+               sum(cost) OVER since AS cost_since
+        FROM (
+            SELECT person_key, day, sum(events) AS events, sum(units) AS units,
+                   sum(cost) AS cost
+            FROM (
+                SELECT person_key, completed_on AS day, 0 AS events,
+                       CAST(NULL AS DOUBLE) AS units, CAST(NULL AS DOUBLE) AS cost
+                FROM assessments
+                UNION ALL SELECT person_key, requested_on, 0, NULL, NULL FROM referrals
+                UNION ALL SELECT person_key, "on", 1, units, cost FROM service_events
+            ) AS activity
+            GROUP BY person_key, day
+        ) AS days
+        WINDOW since AS (PARTITION BY person_key ORDER BY day
+                         ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+        """,
+        # A period's first days are then in the row groups from its start on.
+        order="day",
+    ),
+    Derived(
         "service_months",
         "Service events per person, service, organisation and month: their number, units, "
         "cost and first day (an eighth of the rows of the events). Whole months come from "

@@ -222,13 +222,6 @@ def _period_months(filters: Filters, *, to_the_present: bool = False) -> str:
         FROM raw_service_events WHERE {part}"""
 
 
-def _period_service_users(filters: Filters) -> str:
-    """The people served in the period (once or more each; for a membership test)."""
-    whole, part = _period_parts(filters)
-    return f"""SELECT person_key FROM raw_service_months WHERE {whole}
-        UNION ALL SELECT person_key FROM raw_service_events WHERE {part}"""
-
-
 # One DuckDB instance per process over the current snapshot's database, shared by every
 # request (each gets its own cursor, so its filtered views are its own): the blocks a
 # report reads stay in memory for the next one instead of being read and decompressed
@@ -309,22 +302,18 @@ def own_rows_hold_for_everyone(db: duckdb.DuckDBPyConnection, filters: Filters) 
     return found is not None and found[0] == 0
 
 
-def period_first_active_sql(start: dt.date) -> str:
+def period_first_active_sql(start: dt.date, *, until: str = "") -> str:
     """Each person's first day of activity on or after ``start`` (an assessment, a referral
-    or a service): ``person_key``, ``first_active``."""
-    since = sql_literal(start.isoformat())
-    first_whole = f"DATE '{_first_whole_month(start).isoformat()}'"
-    return f"""SELECT person_key, min(day) AS first_active FROM (
-            SELECT person_key, completed_on AS day FROM raw_assessments
-            WHERE completed_on >= {since}
-            UNION ALL SELECT person_key, requested_on FROM raw_referrals
-            WHERE requested_on >= {since}
-            -- Services: the first day of each whole month since, the events of the part-month.
-            UNION ALL SELECT person_key, first_on FROM raw_service_months
-            WHERE month >= {first_whole}
-            UNION ALL SELECT person_key, "on" FROM raw_service_events
-            WHERE "on" >= {since} AND "on" < {first_whole}
-        ) AS activity GROUP BY person_key"""
+    or a service): ``person_key``, ``first_active``, and their services from that day to
+    the store's last (``events_since``, ``units_since``, ``cost_since``). One row per
+    person, read as a filter from their days of activity (``person_activity_days``: the day
+    whose previous one is before ``start``). ``until``: only a first day on or before it (a
+    SQL day), for the people active in a period that ends then."""
+    since = f"DATE '{start.isoformat()}'"
+    before = f" AND day <= {until}" if until else ""
+    return f"""SELECT person_key, day AS first_active, events_since, units_since, cost_since
+        FROM raw_person_activity_days
+        WHERE day >= {since}{before} AND (previous_day IS NULL OR previous_day < {since})"""
 
 
 def cohort_spans_sql(filters: Filters, *, untiered: str = "") -> str:
@@ -447,15 +436,10 @@ def view_definitions(
             "USING (person_key)"
         )
     elif filters.start:
-        start = sql_literal(filters.start.isoformat())
-        # Active in the period: assessed, referred or served (``UNION ALL``: a membership
-        # test needs no duplicates removed first).
-        conditions.append(
-            "person_key IN ("
-            f"SELECT person_key FROM ({dated['assessments']}) AS a WHERE completed_on >= {start} "
-            f"UNION ALL SELECT person_key FROM ({dated['referrals']}) AS r "
-            f"WHERE requested_on >= {start} "
-            f"UNION ALL {_period_service_users(filters)})"
+        # Active in the period: a first activity since its start by its last day.
+        joins.append(
+            f"JOIN ({period_first_active_sql(filters.start, until='as_of()')}) AS active "
+            "USING (person_key)"
         )
     views["people"] = "SELECT * FROM raw_people"
     # A person's own row (district, whether case managed) for rows already cut to the
@@ -510,17 +494,29 @@ def view_definitions(
     if not filters.start and to_the_present:
         views["period_person_services"] = cut("raw_person_service_totals")
         views["period_people_served"] = cut("raw_person_served_totals")
-    else:
-        views["period_person_services"] = (
-            "SELECT person_key, service_id, organisation_id, events, units, cost "
-            "FROM period_service_months"
+        return views
+    views["period_person_services"] = (
+        "SELECT person_key, service_id, organisation_id, events, units, cost "
+        "FROM period_service_months"
+    )
+    if filters.start and to_the_present:
+        # Each person's services from their first activity in the period on: one row each.
+        served = (
+            "SELECT person_key, events_since AS events, units_since AS units, "
+            f"cost_since AS cost FROM ({period_first_active_sql(filters.start)}) AS f "
+            "WHERE events_since > 0"
         )
-        views["period_people_served"] = (
-            "SELECT s.person_key, s.events, s.units, s.cost, p.district_code, p.case_managed "
-            "FROM (SELECT person_key, sum(events) AS events, sum(units) AS units, "
-            "sum(cost) AS cost FROM period_person_services GROUP BY person_key) AS s "
-            "JOIN cohort_rows AS p USING (person_key)"
+        if members != "cohort_members":  # joining the members below cuts them too
+            served = cut(f"({served})")
+    else:  # cut already, with the services
+        served = (
+            "SELECT person_key, sum(events) AS events, sum(units) AS units, "
+            "sum(cost) AS cost FROM period_person_services GROUP BY person_key"
         )
+    views["period_people_served"] = (
+        "SELECT s.person_key, s.events, s.units, s.cost, p.district_code, p.case_managed "
+        f"FROM ({served}) AS s JOIN cohort_rows AS p USING (person_key)"
+    )
     return views
 
 
@@ -529,10 +525,11 @@ def _latest_activity(db: duckdb.DuckDBPyConnection) -> dt.date | None:
     return found[0] if found else None
 
 
-def is_all_time(db: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
-    """Whether the period is all time: from the beginning to after the store's last
-    activity (the views then read the totals kept at refresh)."""
-    latest = None if filters.start else _latest_activity(db)
+def runs_to_the_present(db: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
+    """Whether the period ends after the store's last activity: it then holds everything
+    since its start, and the views read each person's services from rows kept at refresh
+    (their totals over all time, or since their first activity in the period)."""
+    latest = _latest_activity(db)
     return latest is not None and filters.as_of >= latest
 
 

@@ -15,9 +15,9 @@ import duckdb
 from wraparound.analytics.filters import (
     Filters,
     cohort_spans_sql,
-    is_all_time,
     own_rows_hold_for_everyone,
     period_first_active_sql,
+    runs_to_the_present,
 )
 from wraparound.analytics.outcomes import (
     OUTCOMES,
@@ -153,12 +153,12 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
                   sum(cost) AS cost
            FROM period_person_services WHERE {own} GROUP BY person_key, service_id"""
     )
-    # The people served, with their district: everyone's over all time as kept per person,
-    # or the services above summed per person.
+    # The people served, with their district: as kept per person for a period to the
+    # present (one row each), or the services above summed per person.
     db.execute(
         """CREATE OR REPLACE TEMP TABLE served AS
             SELECT person_key, events, cost, district_code FROM period_people_served"""
-        if not org and is_all_time(db, filters)
+        if not org and runs_to_the_present(db, filters)
         else """CREATE OR REPLACE TEMP TABLE served AS
             SELECT s.person_key, sum(s.events) AS events, sum(s.cost) AS cost,
                    any_value(p.district_code) AS district_code
@@ -763,8 +763,8 @@ def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     if found and everyone and filters.start and not filters.organisation:
         # Each person's first activity in the period, once for every target's series.
         db.execute(
-            "CREATE OR REPLACE TEMP TABLE period_first_active AS "
-            + period_first_active_sql(filters.start)
+            "CREATE OR REPLACE TEMP TABLE period_first_active AS SELECT person_key, "
+            f"first_active FROM ({period_first_active_sql(filters.start)}) AS f"
         )
         first_active = "period_first_active"
     elif found and (filters.start or filters.organisation):
