@@ -431,38 +431,44 @@ def test_the_people_active_in_a_period_are_those_with_activity_in_it(store, filt
     ],
     ids=lambda f: f.describe(),
 )
-def test_people_served_in_a_period_to_the_present_are_their_services_since_its_start(
-    store, filters
-):
-    """A period to the present reads each person's services since their first activity in
-    it, kept at refresh; they must equal the cohort's events in the period summed, with the
-    person's district and whether case managed."""
+def test_services_in_a_period_to_the_present_are_the_totals_since_its_start(store, filters):
+    """A period to the present reads each person's services since the period's start, kept
+    at refresh (per person, service and organisation, and per person with their district
+    and whether case managed); they must equal the cohort's events in the period summed."""
     db = open_filtered(filters)  # no end: to today
-    view = db.execute(
-        "SELECT sql FROM duckdb_views() WHERE view_name = 'period_people_served'"
-    ).fetchone()[0]
-    assert "events_since" in view
-    kept = db.execute(
-        "SELECT person_key, events, units, cost, district_code, case_managed "
-        "FROM period_people_served ORDER BY ALL"
-    ).fetchall()
-    summed = db.execute(
+    for view in ("period_person_services", "period_people_served"):
+        sql = db.execute(
+            f"SELECT sql FROM duckdb_views() WHERE view_name = '{view}'"  # noqa: S608
+        ).fetchone()[0]
+        assert "events_since" in sql
+    since = f"e.\"on\" >= DATE '{filters.start}'"
+    served_plain = (
         "SELECT e.person_key, count(*), sum(e.units), sum(e.cost), any_value(p.district_code), "  # noqa: S608
         "any_value(p.case_managed) FROM raw_service_events e JOIN cohort p USING (person_key) "
-        f"WHERE e.\"on\" >= DATE '{filters.start}' GROUP BY ALL ORDER BY ALL"
-    ).fetchall()
-    assert kept == summed and kept
-    # The same through the plain view definitions (the cohort's conditions, not its members).
+        f"WHERE {since} GROUP BY ALL ORDER BY ALL"
+    )
+    services_plain = (
+        "SELECT e.person_key, e.service_id, e.organisation_id, count(*), sum(e.units), "  # noqa: S608
+        "sum(e.cost) FROM raw_service_events e JOIN cohort p USING (person_key) "
+        f"WHERE {since} GROUP BY ALL ORDER BY ALL"
+    )
+    served = (
+        "SELECT person_key, events, units, cost, district_code, case_managed "
+        "FROM period_people_served ORDER BY ALL"
+    )
+    services = (
+        "SELECT person_key, service_id, organisation_id, sum(events), sum(units), sum(cost) "
+        "FROM period_person_services GROUP BY ALL ORDER BY ALL"
+    )
+    expected = db.execute(served_plain).fetchall(), db.execute(services_plain).fetchall()
+    assert all(expected)
+    assert (db.execute(served).fetchall(), db.execute(services).fetchall()) == expected
+    # The same through the plain view definitions (cut by the cohort's conditions rather
+    # than its members, and never skipping the cut).
     latest = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()[0]
     for name, sql in view_definitions(filters, latest_activity=latest).items():
         db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
-    assert (
-        db.execute(
-            "SELECT person_key, events, units, cost, district_code, case_managed "
-            "FROM period_people_served ORDER BY ALL"
-        ).fetchall()
-        == summed
-    )
+    assert (db.execute(served).fetchall(), db.execute(services).fetchall()) == expected
 
 
 @pytest.mark.parametrize("filters", [Filters(), Filters(network_id=1, area="D1")], ids=str)

@@ -29,6 +29,15 @@ class Derived:
 # tier of the last assessment that set one.
 TIER_ORDER = "date_diff('day', DATE '1970-01-01', completed_on) * 10000000000 + assessment_id"
 
+# Running totals from a row's day to the store's last, for rows of ``d`` per ``partition``
+# and day: a period running to the present reads them at its first day, not summed.
+_SINCE = """sum(d.events) OVER (PARTITION BY {partition} ORDER BY d.day
+                   ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS events_since,
+               sum(d.units) OVER (PARTITION BY {partition} ORDER BY d.day
+                   ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS units_since,
+               sum(d.cost) OVER (PARTITION BY {partition} ORDER BY d.day
+                   ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS cost_since"""
+
 DERIVED: tuple[Derived, ...] = (
     Derived(
         "score_pairs",
@@ -207,18 +216,18 @@ DERIVED: tuple[Derived, ...] = (
     Derived(
         "person_activity_days",
         "Each person's days of activity (an assessment, a referral or a service), each with "
-        "the person's previous day of activity (``previous_day``, null on the first) and "
-        "their services from that day to the store's last (``events_since``, "
-        "``units_since``, ``cost_since``). A person's first activity on or after a day is "
-        "the row where that day falls after the previous one: a filter, not a grouping of "
-        "the period's activity; in a period running to the present, that row also holds "
-        "the person's services in it (``filters.period_first_active_sql``, "
-        "``period_people_served``).",
-        """
-        SELECT person_key, day,
-               lag(day) OVER (PARTITION BY person_key ORDER BY day) AS previous_day,
-               sum(events) OVER since AS events_since, sum(units) OVER since AS units_since,
-               sum(cost) OVER since AS cost_since
+        "the person's previous day of activity (``previous_day``, null on the first), their "
+        "services from that day to the store's last (``events_since``, ``units_since``, "
+        "``cost_since``), and their district and whether case managed. A person's first "
+        "activity on or after a day is the row where that day falls after the previous one: "
+        "a filter, not a grouping of the period's activity; in a period running to the "
+        "present, that row also holds the person's services in it "
+        "(``filters.period_first_active_sql``, ``period_people_served``).",
+        f"""
+        SELECT d.person_key, d.day,
+               lag(d.day) OVER (PARTITION BY d.person_key ORDER BY d.day) AS previous_day,
+               {_SINCE.format(partition="d.person_key")},
+               p.district_code, p.case_managed
         FROM (
             SELECT person_key, day, sum(events) AS events, sum(units) AS units,
                    sum(cost) AS cost
@@ -230,11 +239,32 @@ DERIVED: tuple[Derived, ...] = (
                 UNION ALL SELECT person_key, "on", 1, units, cost FROM service_events
             ) AS activity
             GROUP BY person_key, day
-        ) AS days
-        WINDOW since AS (PARTITION BY person_key ORDER BY day
-                         ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
-        """,
+        ) AS d JOIN people p ON p.person_key = d.person_key
+        """,  # noqa: S608 (constants of this module)
         # A period's first days are then in the row groups from its start on.
+        order="day",
+    ),
+    Derived(
+        "person_service_days",
+        "Service events per person, service, organisation and day, each with the previous "
+        "day the person had that service from that organisation (``previous_day``, null on "
+        "the first) and the events, units and cost from that day to the store's last "
+        "(``events_since``, ``units_since``, ``cost_since``). In a period running to the "
+        "present, a person's services in it are the rows whose previous day is before its "
+        "start: a filter, one row per person, service and organisation, instead of summing "
+        "their months (``filters``, ``period_person_services``).",
+        f"""
+        SELECT person_key, service_id, organisation_id, day,
+               lag(day) OVER (PARTITION BY person_key, service_id, organisation_id
+                              ORDER BY day) AS previous_day,
+               {_SINCE.format(partition="person_key, service_id, organisation_id")}
+        FROM (
+            SELECT person_key, service_id, organisation_id, "on" AS day, count(*) AS events,
+                   sum(units) AS units, sum(cost) AS cost
+            FROM service_events
+            GROUP BY person_key, service_id, organisation_id, "on"
+        ) AS d
+        """,  # noqa: S608 (constants of this module)
         order="day",
     ),
     Derived(

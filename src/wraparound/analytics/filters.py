@@ -302,18 +302,21 @@ def own_rows_hold_for_everyone(db: duckdb.DuckDBPyConnection, filters: Filters) 
     return found is not None and found[0] == 0
 
 
+def _first_day_since(start: dt.date) -> str:
+    """The condition that picks, of rows by day that carry the previous day of the same
+    person (and service), the first on or after ``start``: one row each, a filter."""
+    since = f"DATE '{start.isoformat()}'"
+    return f"day >= {since} AND (previous_day IS NULL OR previous_day < {since})"
+
+
 def period_first_active_sql(start: dt.date, *, until: str = "") -> str:
     """Each person's first day of activity on or after ``start`` (an assessment, a referral
-    or a service): ``person_key``, ``first_active``, and their services from that day to
-    the store's last (``events_since``, ``units_since``, ``cost_since``). One row per
-    person, read as a filter from their days of activity (``person_activity_days``: the day
-    whose previous one is before ``start``). ``until``: only a first day on or before it (a
-    SQL day), for the people active in a period that ends then."""
-    since = f"DATE '{start.isoformat()}'"
+    or a service): ``person_key``, ``first_active``; one row per person, read from their
+    days of activity (``person_activity_days``). ``until``: only a first day on or before
+    it (a SQL day), for the people active in a period that ends then."""
     before = f" AND day <= {until}" if until else ""
-    return f"""SELECT person_key, day AS first_active, events_since, units_since, cost_since
-        FROM raw_person_activity_days
-        WHERE day >= {since}{before} AND (previous_day IS NULL OR previous_day < {since})"""
+    return f"""SELECT person_key, day AS first_active FROM raw_person_activity_days
+        WHERE {_first_day_since(start)}{before}"""
 
 
 def cohort_spans_sql(filters: Filters, *, untiered: str = "") -> str:
@@ -495,27 +498,33 @@ def view_definitions(
         views["period_person_services"] = cut("raw_person_service_totals")
         views["period_people_served"] = cut("raw_person_served_totals")
         return views
+    if filters.start and to_the_present:
+        # Each person's services since the period's start: the row of each person, service
+        # and organisation (or person) at their first day of it, with the totals since.
+        first_rows = _first_day_since(filters.start)
+        services = (
+            "SELECT person_key, service_id, organisation_id, events_since AS events, "
+            f"units_since AS units, cost_since AS cost FROM raw_person_service_days "
+            f"WHERE {first_rows}"
+        )
+        served = (
+            "SELECT person_key, events_since AS events, units_since AS units, "
+            "cost_since AS cost, district_code, case_managed FROM raw_person_activity_days "
+            f"WHERE {first_rows} AND events_since > 0"
+        )
+        # The people served are everyone active (they were served in it): no cut.
+        views["period_person_services"] = services if everyone_active else cut(f"({services})")
+        views["period_people_served"] = served if everyone_active else cut(f"({served})")
+        return views
     views["period_person_services"] = (
         "SELECT person_key, service_id, organisation_id, events, units, cost "
         "FROM period_service_months"
     )
-    if filters.start and to_the_present:
-        # Each person's services from their first activity in the period on: one row each.
-        served = (
-            "SELECT person_key, events_since AS events, units_since AS units, "
-            f"cost_since AS cost FROM ({period_first_active_sql(filters.start)}) AS f "
-            "WHERE events_since > 0"
-        )
-        if members != "cohort_members":  # joining the members below cuts them too
-            served = cut(f"({served})")
-    else:  # cut already, with the services
-        served = (
-            "SELECT person_key, sum(events) AS events, sum(units) AS units, "
-            "sum(cost) AS cost FROM period_person_services GROUP BY person_key"
-        )
     views["period_people_served"] = (
         "SELECT s.person_key, s.events, s.units, s.cost, p.district_code, p.case_managed "
-        f"FROM ({served}) AS s JOIN cohort_rows AS p USING (person_key)"
+        "FROM (SELECT person_key, sum(events) AS events, sum(units) AS units, "
+        "sum(cost) AS cost FROM period_person_services GROUP BY person_key) AS s "
+        "JOIN cohort_rows AS p USING (person_key)"
     )
     return views
 

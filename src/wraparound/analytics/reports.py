@@ -763,8 +763,8 @@ def targets(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     if found and everyone and filters.start and not filters.organisation:
         # Each person's first activity in the period, once for every target's series.
         db.execute(
-            "CREATE OR REPLACE TEMP TABLE period_first_active AS SELECT person_key, "
-            f"first_active FROM ({period_first_active_sql(filters.start)}) AS f"
+            "CREATE OR REPLACE TEMP TABLE period_first_active AS "
+            + period_first_active_sql(filters.start)
         )
         first_active = "period_first_active"
     elif found and (filters.start or filters.organisation):
