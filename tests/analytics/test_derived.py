@@ -19,6 +19,7 @@ import pytest
 
 from tests.analytics.synthetic import person, write_store
 from wraparound.analytics.costs import SUPPORT_AFTER_ENTRY
+from wraparound.analytics.evaluation import FOLLOW_UP_DAYS, PEOPLE_SQL
 from wraparound.analytics.filters import (
     Filters,
     apply_filters,
@@ -601,3 +602,57 @@ def test_a_snapshot_without_a_database_is_read_from_its_parquet_files(store, set
         "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'store'"
     ).fetchone()[0]
     assert [outcome.count(db) for outcome in OUTCOMES] == with_database
+
+
+# The evaluation's people, plainly: every score day and crisis event as of the day.
+PLAIN_EVALUATION_PEOPLE = f"""
+WITH spans AS (
+    SELECT person_key, min(completed_on) AS first_on, max(completed_on) AS last_on
+    FROM score_days GROUP BY person_key
+    HAVING date_diff('day', min(completed_on), max(completed_on)) >= {FOLLOW_UP_DAYS}
+), first_mean AS (
+    SELECT s.person_key, s.score_sum / s.scores AS baseline
+    FROM score_days s JOIN spans p ON s.person_key = p.person_key AND s.completed_on = p.first_on
+), last_mean AS (
+    SELECT s.person_key, s.score_sum / s.scores AS latest
+    FROM score_days s JOIN spans p ON s.person_key = p.person_key AND s.completed_on = p.last_on
+), crises AS (
+    SELECT p.person_key, count(e.person_key) AS events,
+           least(date_diff('day', p.first_on, as_of()), 365) AS days
+    FROM spans p LEFT JOIN crisis_events e ON e.person_key = p.person_key
+         AND e.occurred_on >= p.first_on AND date_diff('day', p.first_on, e.occurred_on) < 365
+    GROUP BY p.person_key, p.first_on
+)
+SELECT c.person_key,
+       c.case_managed AND c.case_opened_on <= p.first_on + INTERVAL 60 DAY AS treated,
+       coalesce(c.age_band, 'unknown') AS age_band,
+       coalesce(c.district_code, 'unknown') AS district,
+       coalesce(list_sort(c.population_groups)[1], 'none') AS population_group,
+       floor(f.baseline) AS baseline_band,
+       f.baseline, l.latest - f.baseline AS change,
+       x.events * 365.0 / greatest(x.days, 1) AS crises_per_year
+FROM cohort c JOIN spans p USING (person_key) JOIN first_mean f USING (person_key)
+     JOIN last_mean l USING (person_key) JOIN crises x USING (person_key)
+WHERE NOT c.case_managed OR c.case_opened_on <= p.first_on + INTERVAL 60 DAY
+"""  # noqa: S608 (a constant)
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: f.describe())
+@pytest.mark.parametrize("day", [D(2024, 9, 30), "a crisis day", AS_OF, None])
+def test_evaluation_people_equal_their_scores_and_crises_as_of_the_day(store, filters, day):
+    """The evaluation's people, read from each person's need spans and the crisis count of
+    the year from their first assessment (less those after the day), equal the plain
+    definition over every score day and crisis event as of the day (including one with
+    crisis events on it)."""
+    db = open_filtered(filters)
+    if day == "a crisis day":  # the busiest day of crises counted in someone's first year
+        day = db.execute(
+            "SELECT occurred_on FROM raw_crises_after_first GROUP BY 1 ORDER BY count(*) DESC, 1 "
+            "LIMIT 1"
+        ).fetchone()[0]
+    db = open_filtered(replace(filters, end=day))
+    found = db.execute(f"SELECT * FROM ({PEOPLE_SQL}) AS p ORDER BY 1").fetchall()  # noqa: S608
+    plain = db.execute(f"SELECT * FROM ({PLAIN_EVALUATION_PEOPLE}) AS p ORDER BY 1").fetchall()  # noqa: S608
+    assert found == plain
+    if filters == Filters() and day is None:
+        assert len(found) > 20 and any(row[-1] for row in found)

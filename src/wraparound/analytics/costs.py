@@ -51,11 +51,13 @@ def cost_benefit_by_group(
     Before: the crisis costs of the year before entry over the people; after: those from
     entry to the end of follow-up over the person-years followed (``CRISIS_PEOPLE``).
     Reads everyone's tier from ``tiers`` (made by ``costs``)."""
-    # Each kind's unit cost (null for a kind without one: its events are not counted).
+    # Each kind's unit cost (null for a kind without one: its events are not counted), as a
+    # double: a literal such as 370.0 is a decimal, whose products are slower to sum.
     unit_cost = (
         "CASE c.kind "
         + " ".join(
-            f"WHEN {sql_literal(kind)} THEN {float(amount)}" for kind, amount in unit_costs.items()
+            f"WHEN {sql_literal(kind)} THEN CAST({float(amount)} AS DOUBLE)"
+            for kind, amount in unit_costs.items()
         )
         + " END"
         if unit_costs

@@ -71,6 +71,45 @@ DERIVED: tuple[Derived, ...] = (
         """,
     ),
     Derived(
+        "crises_after_first",
+        "Crisis events in the year from each person's first assessment day (from that day, "
+        "for 365 days): the evaluation's crisis rate as of a day is the year's count kept "
+        "in ``need_spans`` less these from the day after on. Stored by day, so that those "
+        "are a few row groups.",
+        """
+        SELECT e.person_key, e.occurred_on
+        FROM crisis_events e
+        JOIN (SELECT person_key, min(completed_on) AS first_on FROM score_days
+              GROUP BY person_key) AS f ON f.person_key = e.person_key
+        WHERE e.occurred_on >= f.first_on AND date_diff('day', f.first_on, e.occurred_on) < 365
+        """,
+        order="occurred_on",
+    ),
+    Derived(
+        "need_spans",
+        "Each person's mean need score at their first assessment day (``baseline``, on "
+        "``first_on``) and at each later one (``latest``), valid from that day until the "
+        "next (exclusive; null: still the latest), with the crisis events in the year from "
+        "the first (``crises_year``). The first and latest need as of a day are the row "
+        "valid on it, for the matched evaluation, instead of regrouping every score day.",
+        """
+        SELECT d.person_key, d.first_on, d.baseline, d.completed_on AS valid_from,
+               d.valid_until, d.latest, coalesce(c.crises_year, 0) AS crises_year
+        FROM (
+            SELECT person_key, completed_on, score_sum / scores AS latest,
+                   first_value(completed_on) OVER w AS first_on,
+                   first_value(score_sum / scores) OVER w AS baseline,
+                   lead(completed_on) OVER w AS valid_until,
+                   row_number() OVER w AS position
+            FROM score_days
+            WINDOW w AS (PARTITION BY person_key ORDER BY completed_on)
+        ) AS d
+        LEFT JOIN (SELECT person_key, count(*) AS crises_year FROM crises_after_first
+                   GROUP BY person_key) AS c ON c.person_key = d.person_key
+        WHERE d.position >= 2
+        """,
+    ),
+    Derived(
         "support_after_entry",
         "The cost of services each case-managed person received on each day of the year after "
         "their case opened (from the opening day, for 365 days): support after entry, for the "

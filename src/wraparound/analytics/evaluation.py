@@ -25,36 +25,29 @@ from wraparound.analytics.results import Chart, Col, ReportResult, ResultTable, 
 Z95 = 1.96
 FOLLOW_UP_DAYS = 90
 
-# One row per person with two or more assessments: who they are (matching variables),
-# whether case managed, baseline need and the two outcomes.
+# One row per person with two or more assessments days at least FOLLOW_UP_DAYS apart:
+# who they are (matching variables), whether case managed, baseline need and the two
+# outcomes. The first and latest mean need as of the day are the person's row of
+# ``need_spans`` valid on it; the crisis events of the year from the first day, that
+# year's count less those after the day (not yet happened by then).
 PEOPLE_SQL = f"""
 WITH spans AS (
-    SELECT person_key, min(completed_on) AS first_on, max(completed_on) AS last_on
-    FROM score_days GROUP BY person_key
-    HAVING date_diff('day', min(completed_on), max(completed_on)) >= {FOLLOW_UP_DAYS}
-), first_mean AS (
-    SELECT s.person_key, s.score_sum / s.scores AS baseline
-    FROM score_days s JOIN spans p ON s.person_key = p.person_key AND s.completed_on = p.first_on
-), last_mean AS (
-    SELECT s.person_key, s.score_sum / s.scores AS latest
-    FROM score_days s JOIN spans p ON s.person_key = p.person_key AND s.completed_on = p.last_on
-), crises AS (
-    SELECT p.person_key, count(e.person_key) AS events,
-           least(date_diff('day', p.first_on, as_of()), 365) AS days
-    FROM spans p LEFT JOIN crisis_events e ON e.person_key = p.person_key
-         AND e.occurred_on >= p.first_on AND date_diff('day', p.first_on, e.occurred_on) < 365
-    GROUP BY p.person_key, p.first_on
+    SELECT person_key, first_on, baseline, latest, crises_year
+    FROM need_spans WHERE date_diff('day', first_on, valid_from) >= {FOLLOW_UP_DAYS}
+), late AS (
+    SELECT person_key, count(*) AS n FROM raw_crises_after_first
+    WHERE occurred_on > as_of() GROUP BY person_key
 )
 SELECT c.person_key,
        c.case_managed AND c.case_opened_on <= p.first_on + INTERVAL 60 DAY AS treated,
        coalesce(c.age_band, 'unknown') AS age_band,
        coalesce(c.district_code, 'unknown') AS district,
        coalesce(list_sort(c.population_groups)[1], 'none') AS population_group,
-       floor(f.baseline) AS baseline_band,
-       f.baseline, l.latest - f.baseline AS change,
-       x.events * 365.0 / greatest(x.days, 1) AS crises_per_year
-FROM cohort c JOIN spans p USING (person_key) JOIN first_mean f USING (person_key)
-     JOIN last_mean l USING (person_key) JOIN crises x USING (person_key)
+       floor(p.baseline) AS baseline_band,
+       p.baseline, p.latest - p.baseline AS change,
+       (p.crises_year - coalesce(l.n, 0)) * 365.0
+           / greatest(least(date_diff('day', p.first_on, as_of()), 365), 1) AS crises_per_year
+FROM cohort c JOIN spans p USING (person_key) LEFT JOIN late l USING (person_key)
 WHERE NOT c.case_managed OR c.case_opened_on <= p.first_on + INTERVAL 60 DAY
 """
 

@@ -176,6 +176,7 @@ DERIVED_AS_OF = {
     "crisis_near_entry": "occurred_on <= as_of()",
     "support_after_entry": '"on" <= as_of()',
     "referral_waits": "requested_on <= as_of()",
+    "need_spans": "valid_from <= as_of() AND (valid_until IS NULL OR valid_until > as_of())",
 }
 
 
