@@ -557,35 +557,49 @@ def test_skipping_the_cut_for_everyone_changes_nothing(store):
 
 def test_a_period_to_the_present_skips_the_cut_of_its_services_only_for_everyone_active(store):
     """When the cohort is everyone active in a period running to the present, the period's
-    services (whose people are all active in it) are not cut, with the same sums; when a
-    filter leaves some of them out, they are."""
-    services = (
-        "SELECT person_key, service_id, organisation_id, month, sum(events), sum(units), "
-        "sum(cost) FROM period_service_months GROUP BY ALL ORDER BY ALL"
-    )
+    services and referrals (whose people are all active in it) are not cut, with the same
+    rows; when a filter leaves some of them out, they are."""
+    queries = {
+        "period_service_months": (
+            "SELECT person_key, service_id, organisation_id, month, sum(events), sum(units), "
+            "sum(cost) FROM period_service_months GROUP BY ALL ORDER BY ALL"
+        ),
+        "period_referral_waits": "SELECT * FROM period_referral_waits ORDER BY ALL",
+    }
 
-    def view(db) -> str:  # type: ignore[no-untyped-def]
-        return db.execute(
-            "SELECT sql FROM duckdb_views() WHERE view_name = 'period_service_months'"
-        ).fetchone()[0]
+    def views(db) -> list[str]:  # type: ignore[no-untyped-def]
+        return [
+            db.execute("SELECT sql FROM duckdb_views() WHERE view_name = ?", [name]).fetchone()[0]
+            for name in queries
+        ]
+
+    def rows(db) -> list[list[tuple]]:  # type: ignore[no-untyped-def]
+        return [db.execute(query).fetchall() for query in queries.values()]
 
     everyone_active = Filters(start=D(2025, 8, 17))  # no end: to today
     db = open_filtered(everyone_active)
-    assert "cut_members" not in view(db)
-    skipped = db.execute(services).fetchall()
+    assert not any("cut_members" in view for view in views(db))
+    skipped = rows(db)
     latest = db.execute("SELECT max(last_active_on) FROM raw_person_last_active").fetchone()[0]
     for name, sql in view_definitions(
         everyone_active, members="cohort_members", latest_activity=latest
     ).items():
         db.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
-    assert "cut_members" in view(db)
-    assert db.execute(services).fetchall() == skipped and skipped
+    assert all("cut_members" in view for view in views(db))
+    assert rows(db) == skipped and all(skipped)
+    # The period's referrals are those requested in it.
+    assert (
+        skipped[1]
+        == db.execute(
+            "SELECT * FROM raw_referral_waits WHERE requested_on >= DATE '2025-08-17' ORDER BY ALL"
+        ).fetchall()
+    )
     # Some of the people active in the period left out (another network), or a period
     # ending before the last activity: cut.
     apply_filters(db, Filters(network_id=1, start=D(2025, 8, 17)))
-    assert "cut_members" in view(db)
+    assert all("cut_members" in view for view in views(db))
     apply_filters(db, Filters(start=D(2024, 8, 17), end=D(2025, 8, 17)))
-    assert "cut_members" in view(db)
+    assert all("cut_members" in view for view in views(db))
 
 
 def test_a_snapshot_without_a_database_is_read_from_its_parquet_files(store, settings):

@@ -487,6 +487,15 @@ def view_definitions(
         "outcome_unit_groups",
     ):
         views[f"cohort_{name}"] = cut(f"raw_{name}")
+    # The referrals of the period (from its start to the day). Whoever was referred in it
+    # was active in it, so when the cohort is everyone active, they need no cut.
+    since = f"requested_on >= DATE '{filters.start.isoformat()}'" if filters.start else "TRUE"
+    in_period = f"requested_on <= as_of() AND {since}"
+    views["period_referral_waits"] = (
+        f"SELECT * FROM raw_referral_waits WHERE {in_period}"
+        if everyone_active
+        else cut("raw_referral_waits", in_period)
+    )
     period_months = f"({_period_months(filters, to_the_present=to_the_present)})"
     views["period_service_months"] = (
         f"SELECT * FROM {period_months} AS p" if everyone_active else cut(period_months)

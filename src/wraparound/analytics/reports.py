@@ -130,8 +130,7 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     as_of = _date_sql(filters.as_of)
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW r AS
-            SELECT * FROM referral_waits
-            WHERE {_since(filters, "requested_on")} AND {ref_org}"""
+            SELECT * FROM period_referral_waits WHERE {ref_org}"""
     )
     db.execute(
         f"""CREATE OR REPLACE TEMP VIEW e AS
