@@ -130,7 +130,9 @@ def store(settings, tmp_path):
                         "person_key": key,
                         "enrolment_id": i * 10 + n,
                         "service_id": org * 10,
-                        "organisation_id": org,
+                        # Now and then delivered by a partner: a person may have a service
+                        # from two organisations.
+                        "organisation_id": org if rng.random() < 0.8 else 10 + (org + 1) % 4,
                         "on": _day(rng, started, 200),
                         "units": 1.0 + rng.randrange(3),
                         "cost": rng.choice([None, 25.0, 40.0]),
@@ -396,7 +398,7 @@ def test_first_activity_in_a_period_is_the_earliest_activity_since_its_start(sto
     [
         Filters(start=D(2024, 9, 1), end=D(2025, 3, 10)),
         Filters(network_id=1, start=D(2025, 2, 3), end=D(2025, 6, 30)),
-        Filters(network_id=1, tier="supported", start=D(2024, 6, 15), end=D(2025, 6, 15)),
+        Filters(network_id=1, tier="supported", start=D(2025, 1, 10), end=D(2025, 4, 30)),
         Filters(network_id=1, organisation=11, start=D(2024, 3, 17), end=D(2025, 1, 1)),
     ],
     ids=lambda f: f.describe(),
@@ -670,3 +672,70 @@ def test_evaluation_people_equal_their_scores_and_crises_as_of_the_day(store, fi
     assert found == plain
     if filters == Filters() and day is None:
         assert len(found) > 20 and any(row[-1] for row in found)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(start=D(2024, 9, 1)),
+        Filters(network_id=1, area="D1", start=D(2024, 6, 1)),
+        Filters(start=D(2024, 9, 1), end=AS_OF),
+        Filters(organisation=11, start=D(2024, 3, 1)),
+    ],
+    ids=lambda f: f.describe(),
+)
+def test_outputs_of_people_served_equal_the_events_of_the_period(store, filters):
+    """The outputs' services by service and people served by district and group, whichever
+    rows they are read from (kept per person for a period to the present, summed
+    otherwise), equal the cohort's events in the period summed."""
+    from wraparound.analytics.outcomes import SMALL_NUMBER
+    from wraparound.analytics.reports import outputs
+
+    db = open_filtered(filters)
+    result = {table.code: table.rows for table in outputs(db, filters).tables}
+    since = f"\"on\" >= DATE '{filters.start}'" if filters.start else "TRUE"
+    own = f"organisation_id = {filters.organisation}" if filters.organisation else "TRUE"
+    events = (
+        "SELECT e.*, p.district_code FROM raw_service_events e JOIN cohort p USING (person_key) "  # noqa: S608
+        f"WHERE {since} AND \"on\" <= DATE '{filters.as_of}' AND {own}"
+    )
+
+    def shown(rows: list[tuple], *, named: bool = True) -> list[tuple]:
+        """Rows as the report shows them (small numbers of people suppressed), in order;
+        without the name in the first column unless ``named`` (services are named from
+        the directory, which this store has not)."""
+        return sorted(
+            tuple(round(float(v), 1) if isinstance(v, float) else v for v in row)[
+                0 if named else 1 :
+            ]
+            for row in rows
+            if row[1] >= SMALL_NUMBER
+        )
+
+    by_service = db.execute(
+        f"SELECT service_id, count(DISTINCT person_key), count(*), sum(units), sum(cost) "  # noqa: S608
+        f"FROM ({events}) AS e GROUP BY ALL"
+    ).fetchall()
+    assert shown(by_service, named=False) == shown(
+        [
+            (r["service"], r["people"], r["service_events"], r["units"], r["cost"])
+            for r in result["by_service"]
+            if r["people"] is not None
+        ],
+        named=False,
+    )
+    assert shown(by_service), "nothing to compare: every service suppressed"
+    by_district = db.execute(
+        f"SELECT district_code, count(DISTINCT person_key), count(*), sum(cost) "  # noqa: S608
+        f"FROM ({events}) AS e GROUP BY ALL"
+    ).fetchall()
+    assert shown(by_district) == shown(
+        [
+            (r["district"], r["people"], r["service_events"], r["cost"])
+            for r in result["by_district"]
+            if r["people"] is not None
+        ]
+    )
+    assert shown(by_district), "nothing to compare: every district suppressed"

@@ -138,32 +138,38 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
             WHERE {_since(filters, "started_on")} AND {own}"""
     )
     # Services delivered in the period: summed per month and organisation in one pass (the
-    # months and organisations tables read those sums); per person and service, once, for
-    # the people served by service, place and group.
+    # months and organisations tables read those sums).
     db.execute(
         f"""CREATE OR REPLACE TEMP TABLE s AS
             SELECT month, organisation_id, sum(events) AS events, sum(units) AS units,
                    sum(cost) AS cost
             FROM period_service_months WHERE {own} GROUP BY month, organisation_id"""
     )
-    db.execute(
-        f"""CREATE OR REPLACE TEMP TABLE person_services AS
-           SELECT person_key, service_id, sum(events) AS events, sum(units) AS units,
-                  sum(cost) AS cost
-           FROM period_person_services WHERE {own} GROUP BY person_key, service_id"""
-    )
-    # The people served, with their district: as kept per person for a period to the
-    # present (one row each), or the services above summed per person.
-    db.execute(
-        """CREATE OR REPLACE TEMP TABLE served AS
-            SELECT person_key, events, cost, district_code FROM period_people_served"""
-        if not org and runs_to_the_present(db, filters)
-        else """CREATE OR REPLACE TEMP TABLE served AS
-            SELECT s.person_key, sum(s.events) AS events, sum(s.cost) AS cost,
-                   any_value(p.district_code) AS district_code
-            FROM person_services s JOIN cohort_rows p USING (person_key)
-            GROUP BY s.person_key"""
-    )
+    # The people served, with their district, and the services by service. For a period to
+    # the present (not one organisation's), the people as kept per person (one row each)
+    # and the services from the rows kept per person, service and organisation; otherwise
+    # both from the services summed once per person and service.
+    if not org and runs_to_the_present(db, filters):
+        db.execute(
+            """CREATE OR REPLACE TEMP TABLE served AS
+               SELECT person_key, events, cost, district_code FROM period_people_served"""
+        )
+        person_services = "period_person_services"
+    else:
+        db.execute(
+            f"""CREATE OR REPLACE TEMP TABLE person_services AS
+               SELECT person_key, service_id, sum(events) AS events, sum(units) AS units,
+                      sum(cost) AS cost
+               FROM period_person_services WHERE {own} GROUP BY person_key, service_id"""
+        )
+        db.execute(
+            """CREATE OR REPLACE TEMP TABLE served AS
+               SELECT s.person_key, sum(s.events) AS events, sum(s.cost) AS cost,
+                      any_value(p.district_code) AS district_code
+               FROM person_services s JOIN cohort_rows p USING (person_key)
+               GROUP BY s.person_key"""
+        )
+        person_services = "person_services"
     # The referrals by month, by receiving and by referring organisation: a referral is
     # accepted or completed if it was by the report's day. Three groupings rather than
     # grouping sets, which computed the median for every set, slower than the three passes.
@@ -315,9 +321,9 @@ def outputs(db: duckdb.DuckDBPyConnection, filters: Filters) -> ReportResult:
     services = _names("service", filters.network_id)
     by_service = rows_of(
         db,
-        """SELECT service_id, sum(events) AS service_events, count(*) AS people,
-                  sum(units) AS units, sum(cost) AS cost
-           FROM person_services GROUP BY service_id""",
+        f"""SELECT service_id, sum(events) AS service_events,
+                   count(DISTINCT person_key) AS people, sum(units) AS units, sum(cost) AS cost
+            FROM {person_services} GROUP BY service_id""",
     )
     for row in by_service:
         row["service"] = services.get(row.pop("service_id"), "Unknown service")
