@@ -7,7 +7,11 @@ plain definitions, on a random store with every kind of row (ADR 0017):
 - the period's services per month (whole months pre-summed, part-months from the events)
   equal the events of the period summed;
 - skipping the cohort cut when the cohort is everyone changes nothing;
-- every outcome counted in one pass per kind equals each counted alone."""
+- every outcome counted in one pass per kind equals each counted alone;
+- a period's first activity, people, people served and services, read as filters from rows
+  kept by day with the previous day and the totals since, equal the period's activity;
+- the matched evaluation's people, from need spans kept at refresh, equal the plain
+  definition over every score day and crisis event as of the day."""
 
 from __future__ import annotations
 

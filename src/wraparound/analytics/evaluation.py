@@ -25,7 +25,7 @@ from wraparound.analytics.results import Chart, Col, ReportResult, ResultTable, 
 Z95 = 1.96
 FOLLOW_UP_DAYS = 90
 
-# One row per person with two or more assessments days at least FOLLOW_UP_DAYS apart:
+# One row per person with assessment days at least FOLLOW_UP_DAYS apart:
 # who they are (matching variables), whether case managed, baseline need and the two
 # outcomes. The first and latest mean need as of the day are the person's row of
 # ``need_spans`` valid on it; the crisis events of the year from the first day, that
