@@ -308,14 +308,13 @@ DERIVED: tuple[Derived, ...] = (
     ),
     Derived(
         "service_months",
-        "Service events per person, service, organisation and month: their number, units, "
-        "cost and first day (an eighth of the rows of the events). Whole months come from "
-        "here; the part-months at a period's ends from the events themselves.",
+        "Service events per person, service, organisation and month: their number, units "
+        "and cost (an eighth of the rows of the events). Whole months come from here; the "
+        "part-months at a period's ends from the events themselves.",
         """
         SELECT person_key, service_id, organisation_id,
                CAST(date_trunc('month', "on") AS DATE) AS month,
-               count(*) AS events, sum(units) AS units, sum(cost) AS cost,
-               min("on") AS first_on
+               count(*) AS events, sum(units) AS units, sum(cost) AS cost
         FROM service_events
         GROUP BY person_key, service_id, organisation_id, CAST(date_trunc('month', "on") AS DATE)
         """,
